@@ -1,0 +1,32 @@
+namespace RebarProvision.Model;
+
+/// <summary>An API bearer token. Only a hash of the secret is stored; the secret is shown once, at creation.</summary>
+public sealed class ApiToken : StoredObject
+{
+    public override string Key => Id;
+
+    public string Id { get; set; } = "";
+
+    public string? User { get; set; }
+
+    public Role Role { get; set; } = Role.Readonly;
+
+    /// <summary>For <see cref="Role.Machine"/> tokens: the machine uuid the token is bound to.</summary>
+    public string? Machine { get; set; }
+
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    public string? SecretHash { get; set; }
+
+    public override IEnumerable<FieldError> Validate()
+    {
+        foreach (var error in Names.Check("id", Id))
+        {
+            yield return error;
+        }
+        if (Role == Role.Machine && string.IsNullOrEmpty(Machine))
+        {
+            yield return new FieldError("machine", "is required for a machine token");
+        }
+    }
+}

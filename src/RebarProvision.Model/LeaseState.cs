@@ -1,0 +1,10 @@
+namespace RebarProvision.Model;
+
+public enum LeaseState
+{
+    Offered,
+    Bound,
+    Expired,
+    Declined,
+    Released,
+}

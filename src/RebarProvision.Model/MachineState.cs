@@ -1,0 +1,10 @@
+namespace RebarProvision.Model;
+
+public enum MachineState
+{
+    Discovered,
+    Provisioning,
+    Installed,
+    Failed,
+    Maintenance,
+}
