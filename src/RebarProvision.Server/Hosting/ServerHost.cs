@@ -21,8 +21,8 @@ public static class ServerHost
     {
         Directory.CreateDirectory(options.DataDir);
         IStore store = options.Store == "postgres"
-            ? StoreFactory.Create("postgres", options.Postgres!)
-            : StoreFactory.Create("sqlite", options.DataDir);
+            ? throw new ConfigurationException("store: postgres is not wired yet")
+            : new SqliteStore(options.DataDir);
         await store.MigrateAsync(cancellationToken);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
