@@ -27,6 +27,10 @@ public abstract class StoredObject
     /// <summary>Structural checks: an object failing them is refused (HTTP 400), never stored.</summary>
     public abstract IEnumerable<FieldError> Validate();
 
+    /// <summary>A deep copy, for changing an object that others may be reading (e.g. one from a cache).</summary>
+    public T CloneAs<T>() where T : StoredObject =>
+        (T)ModelJson.Deserialize(System.Text.Json.JsonSerializer.Serialize(this, GetType(), ModelJson.Options), GetType());
+
     /// <summary>Fields that must be unique across all objects of the kind besides the key (e.g. a machine's MACs).</summary>
     public virtual IEnumerable<UniqueValue> UniqueValues() => [];
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using RebarProvision.Model;
+using RebarProvision.Server.Objects;
 using RebarProvision.Server.Content;
 using YamlDotNet.Core;
 

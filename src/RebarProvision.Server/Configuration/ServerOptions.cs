@@ -45,6 +45,15 @@ public sealed class ServerOptions
     /// <summary>What PXE-booting machines the inventory does not know get: discovery or ignore.</summary>
     public string UnknownMachinePolicy { get; set; } = "discovery";
 
+    /// <summary>Unknown machines created per second at most (the discovery rate limit).</summary>
+    public int DiscoveryRatePerSecond { get; set; } = 20;
+
+    /// <summary>Unknown machines that may be created in one burst before the rate limit applies.</summary>
+    public int DiscoveryBurst { get; set; } = 200;
+
+    /// <summary>Folder holding the iPXE boot loaders (Debian's ipxe package installs them here).</summary>
+    public string LoaderDir { get; set; } = "/usr/lib/ipxe";
+
     /// <summary>console or json.</summary>
     public string LogFormat { get; set; } = "console";
 
@@ -68,6 +77,10 @@ public sealed class ServerOptions
             {
                 yield return $"{name}: {port} is not a port number";
             }
+        }
+        if (DiscoveryRatePerSecond < 1 || DiscoveryBurst < 1)
+        {
+            yield return "discoveryRatePerSecond/discoveryBurst: must be at least 1";
         }
         if (UnknownMachinePolicy is not ("discovery" or "ignore"))
         {

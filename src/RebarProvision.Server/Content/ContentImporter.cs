@@ -1,4 +1,5 @@
 using RebarProvision.Model;
+using RebarProvision.Server.Objects;
 using RebarProvision.Server.Api;
 
 namespace RebarProvision.Server.Content;

@@ -1,6 +1,11 @@
 using System.Net;
 using RebarProvision.Model;
+using RebarProvision.Server.Objects;
+using RebarProvision.Rendering;
 using RebarProvision.Server.Api;
+using RebarProvision.Server.Auth;
+using RebarProvision.Server.Boot;
+using RebarProvision.Server.Machines;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Content;
 using RebarProvision.Server.Events;
@@ -31,7 +36,16 @@ public static class ServerHost
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventBus>();
+        var cache = new ObjectCache();
+        await cache.LoadAsync(store, cancellationToken);
+        builder.Services.AddSingleton(cache);
         builder.Services.AddSingleton<Inventory>();
+        var tokens = new MachineTokens(MachineTokens.LoadOrCreateKey(options.DataDir), TimeProvider.System);
+        builder.Services.AddSingleton(tokens);
+        builder.Services.AddSingleton(new BootRenderer(new TemplateSandbox(cache, machine => tokens.Issue(machine.Uuid))));
+        builder.Services.AddSingleton<Discovery>();
+        builder.Services.AddSingleton<MachineLifecycle>();
+        builder.Services.AddSingleton<BootFiles>();
         builder.Services.AddSingleton<ContentImporter>();
         builder.Services.AddSingleton<PrometheusExporter>();
         builder.Services.AddProblemDetails();
@@ -55,6 +69,7 @@ public static class ServerHost
 
         var api = new Listener("api", options.ApiPort);
         var group = app.MapGroup("/api/v1").AddEndpointFilter<ProblemFilter>().WithMetadata(api);
+        group.MapMachineActionEndpoints();
         group.MapObjectEndpoints();
         group.MapLeaseEndpoints();
         group.MapEventEndpoints();
@@ -64,6 +79,11 @@ public static class ServerHost
         app.MapGet("/readyz", async (IStore s, CancellationToken ct) =>
             await s.PingAsync(ct) ? Results.Text("ready\n") : Problems.Unavailable("the store does not answer"));
         app.MapGet("/metrics", (PrometheusExporter exporter) => Results.Text(exporter.Render(), "text/plain; version=0.0.4")).WithMetadata(api);
+
+        if (options.HttpPort != 0)
+        {
+            app.MapBootEndpoints(new Listener("boot", options.HttpPort));
+        }
 
         var importer = app.Services.GetRequiredService<ContentImporter>();
         await ContentSeeder.SeedAsync(options, importer, app.Services.GetRequiredService<ILogger<ContentImporter>>(), cancellationToken);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using RebarProvision.Model;
+using RebarProvision.Server.Objects;
 using RebarProvision.Server.Api;
 using RebarProvision.Store;
 

@@ -1,9 +1,10 @@
 using RebarProvision.Model;
+using RebarProvision.Server.Api;
 using RebarProvision.Server.Events;
 using RebarProvision.Server.Machines;
 using RebarProvision.Store;
 
-namespace RebarProvision.Server.Api;
+namespace RebarProvision.Server.Objects;
 
 /// <summary>
 /// The one write path for inventory objects, used by the API, content import, discovery and callbacks alike:
@@ -14,12 +15,16 @@ public sealed class Inventory
 {
     private readonly IStore _store;
     private readonly EventBus _events;
+    private readonly ObjectCache _cache;
 
-    public Inventory(IStore store, EventBus events)
+    public Inventory(IStore store, EventBus events, ObjectCache cache)
     {
         _store = store;
         _events = events;
+        _cache = cache;
     }
+
+    public ObjectCache Cache => _cache;
 
     public IObjectStore Objects => _store.Objects;
 
@@ -27,6 +32,7 @@ public sealed class Inventory
     {
         await PrepareAsync(value, cancellationToken);
         var stored = await _store.Objects.CreateAsync(value, cancellationToken);
+        _cache.Apply(stored);
         await _events.PublishAsync(KindOf(stored), "created", stored, actor, cancellationToken);
         return stored;
     }
@@ -43,6 +49,7 @@ public sealed class Inventory
             }
         }
         var stored = await _store.Objects.UpdateAsync(value, expectedRevision, cancellationToken);
+        _cache.Apply(stored);
         await _events.PublishAsync(KindOf(stored), "updated", stored, actor, cancellationToken);
         return stored;
     }
@@ -59,6 +66,7 @@ public sealed class Inventory
     public async Task<StoredObject> DeleteAsync(ObjectKind kind, string key, long? expectedRevision, string actor, CancellationToken cancellationToken = default)
     {
         var deleted = await _store.Objects.DeleteAsync(kind, key, expectedRevision, cancellationToken);
+        _cache.Remove(deleted);
         await _events.PublishAsync(kind, "deleted", deleted, actor, cancellationToken);
         return deleted;
     }
