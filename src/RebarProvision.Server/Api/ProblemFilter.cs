@@ -32,6 +32,10 @@ public sealed class ProblemFilter : IEndpointFilter
         {
             return Problems.Conflict(e.Message);
         }
+        catch (StoreUnavailableException e)
+        {
+            return Problems.Unavailable(e.Message);
+        }
         catch (BadHttpRequestException e)
         {
             return Problems.BadRequest("$", e.Message);

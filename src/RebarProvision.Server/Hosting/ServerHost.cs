@@ -25,9 +25,8 @@ public static class ServerHost
     public static async Task<WebApplication> BuildAsync(ServerOptions options, Serilog.ILogger logger, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(options.DataDir);
-        IStore store = options.Store == "postgres"
-            ? throw new ConfigurationException("store: postgres is not wired yet")
-            : new SqliteStore(options.DataDir);
+        // Resilience wraps the store at this one seam (DESIGN §7): timeouts, retries with jitter, a circuit breaker.
+        IStore store = new ResilientStore(StoreFactory.Create(options.Store, options.Store == "postgres" ? options.Postgres! : options.DataDir));
         await store.MigrateAsync(cancellationToken);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
