@@ -10,7 +10,10 @@ public abstract class StoredObject
 {
     /// <summary>The object's unique key within its kind (a machine's uuid, a subnet's name, a lease's address).</summary>
     [JsonIgnore]
-    public abstract string Key { get; }
+    public string Key => KeyValue;
+
+    /// <summary>The field that is the key; protected so it is not serialised a second time.</summary>
+    protected abstract string KeyValue { get; }
 
     public DateTimeOffset CreatedAt { get; set; }
 

@@ -13,6 +13,9 @@ public sealed class TestServer : IAsyncDisposable
 {
     private WebApplication? _app;
 
+    /// <summary>The first admin's password every test server starts with; <see cref="Api"/> sends it.</summary>
+    public const string AdminPassword = "test-admin-password";
+
     public ServerOptions Options { get; }
 
     public HttpClient Api { get; private set; } = null!;
@@ -33,6 +36,7 @@ public sealed class TestServer : IAsyncDisposable
             Listen = "127.0.0.1",
             Node = "test-node",
             Content = EmptyContent(),
+            AdminPassword = AdminPassword,
         };
         configure?.Invoke(options);
         var server = new TestServer(options);
@@ -53,6 +57,7 @@ public sealed class TestServer : IAsyncDisposable
             BaseAddress = new Uri($"{scheme}://127.0.0.1:{Options.ApiPort}/api/v1/"),
         };
         Api.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("admin:" + AdminPassword)));
         Boot = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Options.HttpPort}/") };
     }
 

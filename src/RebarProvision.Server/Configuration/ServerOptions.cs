@@ -54,6 +54,9 @@ public sealed class ServerOptions
     /// <summary>Folder holding the iPXE boot loaders (Debian's ipxe package installs them here).</summary>
     public string LoaderDir { get; set; } = "/usr/lib/ipxe";
 
+    /// <summary>The first admin's password (REBAR_ADMIN_PASSWORD); generated and printed once on first start when unset.</summary>
+    public string? AdminPassword { get; set; }
+
     /// <summary>console or json.</summary>
     public string LogFormat { get; set; } = "console";
 

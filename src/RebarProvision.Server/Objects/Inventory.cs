@@ -31,6 +31,10 @@ public sealed class Inventory
     public async Task<StoredObject> CreateAsync(StoredObject value, string actor, CancellationToken cancellationToken = default)
     {
         await PrepareAsync(value, cancellationToken);
+        if (value is Machine { State: MachineState.Discovered } machine && !MachineLifecycle.IsPassive(machine.BootEnv))
+        {
+            machine.State = MachineState.Provisioning;
+        }
         var stored = await _store.Objects.CreateAsync(value, cancellationToken);
         _cache.Apply(stored);
         await _events.PublishAsync(KindOf(stored), "created", stored, actor, cancellationToken);
