@@ -60,7 +60,12 @@ public sealed record TftpNegotiation(TftpTransferSettings Settings, IReadOnlyLis
                 {
                     return Refused($"tsize {option.Value} is not a number");
                 }
-                acknowledged.Add(new TftpOption(option.Name, fileLength.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                // RFC 2347 lets the server leave an option out; curl (lib/tftp.c) fails a download whose OACK says
+                // tsize 0, so an empty file is announced by its empty DATA block alone.
+                if (fileLength > 0)
+                {
+                    acknowledged.Add(new TftpOption(option.Name, fileLength.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                }
             }
             // RFC 2347 §3: options the server does not support are left out of the OACK.
         }

@@ -16,6 +16,12 @@ public sealed class TftpNegotiationTests
     }
 
     [Fact]
+    public void An_empty_file_is_not_announced_with_tsize_zero_which_curl_refuses()
+    {
+        Assert.Empty(TftpNegotiation.Negotiate([new("tsize", "0")], 0, Limits).Acknowledged);
+    }
+
+    [Fact]
     public void Values_above_what_we_allow_are_clamped()
     {
         var result = TftpNegotiation.Negotiate([new("blksize", "65464"), new("windowsize", "500")], 0, Limits);
