@@ -222,8 +222,8 @@ public sealed class TftpServer : IAsyncDisposable
             {
                 return Refuse(socket, client, request.Filename, TftpErrorCode.OptionNegotiationRefused, negotiation.Refusal!);
             }
-            var session = new TftpTransferSession(socket, file, negotiation, _options.MaxRetries, _time, _metrics);
-            var outcome = await session.RunAsync(_stopping.Token);
+            using var session = new TftpTransferSession(socket, file, negotiation, _options.MaxRetries, _time, _metrics, _stopping.Token);
+            var outcome = await session.RunAsync();
             _logger.LogDebug("TFTP {File} to {Client}: {Outcome}", request.Filename, client, outcome);
             return outcome switch
             {
