@@ -49,7 +49,8 @@ public sealed class TemplateSandbox
 
     /// <summary>Renders <paramref name="text"/>, reporting errors under <paramref name="name"/>.</summary>
     /// <exception cref="RenderException">The text does not parse, or fails while rendering.</exception>
-    public string Render(string name, string text, MachineRenderContext? context) => Render(name, text, context, null);
+    public string Render(string name, string text, MachineRenderContext? context) =>
+        Render(name, text, context, CreateGlobals(context), null);
 
     /// <summary>Parses without rendering, e.g. to validate a template when it is stored.</summary>
     /// <returns>The first syntax error, or null when the text parses.</returns>
@@ -66,11 +67,21 @@ public sealed class TemplateSandbox
         }
     }
 
-    internal string Render(string name, string text, MachineRenderContext? machine, ScriptObject? boot)
+    /// <summary>
+    /// Renders with <paramref name="globals"/> from <see cref="CreateGlobals"/>, so one request that renders several
+    /// templates for a machine converts the machine once. Top-level assignments land in a scope of their own.
+    /// </summary>
+    internal string Render(string name, string text, MachineRenderContext? machine, ScriptObject globals, ScriptObject? boot)
     {
         var template = Parse(name, text);
         var context = new SandboxContext(_builtins, Limits, this, machine);
-        context.PushGlobal(CreateGlobals(machine, boot));
+        context.PushGlobal(globals);
+        var local = new ScriptObject();
+        if (boot is not null)
+        {
+            local["boot"] = boot;
+        }
+        context.PushGlobal(local);
         context.Chain.Add(name);
         try
         {
@@ -126,7 +137,7 @@ public sealed class TemplateSandbox
         return new RenderException(name, 0, 0, e.Message, e);
     }
 
-    private static ScriptObject CreateGlobals(MachineRenderContext? machine, ScriptObject? boot)
+    internal static ScriptObject CreateGlobals(MachineRenderContext? machine)
     {
         var globals = new ScriptObject();
         if (machine is not null)
@@ -148,10 +159,6 @@ public sealed class TemplateSandbox
                 ["node"] = machine.Environment.Node,
             };
             globals["env"] = env;
-        }
-        if (boot is not null)
-        {
-            globals["boot"] = boot;
         }
         return globals;
     }
