@@ -3,10 +3,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using RebarProvision.Model;
 using Scriban;
-using ParsedTemplate = Scriban.Template;
 using Scriban.Parsing;
 using Scriban.Runtime;
 using Scriban.Syntax;
+using ParsedTemplate = Scriban.Template;
 
 namespace RebarProvision.Rendering;
 
