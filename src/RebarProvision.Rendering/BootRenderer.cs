@@ -48,7 +48,7 @@ public sealed class BootRenderer
         path = path.TrimStart('/');
         var stamp = Stamp(context);
         ScriptObject? globals = null;
-        var paths = _cache.GetOrAdd(stamp is null ? null : "paths|" + stamp, () => RenderPaths(context, globals ??= TemplateSandbox.CreateGlobals(context)));
+        var paths = _cache.GetOrAdd(stamp is null ? null : "paths|" + stamp, () => RenderPaths(context, globals ??= Sandbox.CreateGlobals(context)));
         if (!paths.TryGetValue(path, out var template))
         {
             return null;
@@ -56,13 +56,13 @@ public sealed class BootRenderer
         return _cache.GetOrAdd(stamp is null ? null : "file|" + path + "|" + stamp, () =>
         {
             var (name, text) = Body(context.BootEnv, template);
-            return File(path, name, Sandbox.Render(name, text, context, globals ??= TemplateSandbox.CreateGlobals(context), null));
+            return File(path, name, Sandbox.Render(name, text, context, globals ??= Sandbox.CreateGlobals(context), null));
         });
     }
 
     /// <summary>The paths this machine's bootenv serves, each with the name of the bootenv template behind it.</summary>
     public IReadOnlyDictionary<string, string> MachineFilePaths(MachineRenderContext context) =>
-        RenderPaths(context, TemplateSandbox.CreateGlobals(context)).ToDictionary(p => p.Key, p => p.Value.Name, StringComparer.Ordinal);
+        RenderPaths(context, Sandbox.CreateGlobals(context)).ToDictionary(p => p.Key, p => p.Value.Name, StringComparer.Ordinal);
 
     /// <summary>
     /// Renders the boot-loader document for the machine: the bootenv's own template named <c>ipxe</c>,
@@ -91,7 +91,7 @@ public sealed class BootRenderer
                 name = DefaultTemplateName(loader);
                 text = Sandbox.Templates.Find(name)?.Contents ?? throw new RenderException(name, 0, 0, TemplateSandbox.NotFoundMessage(name));
             }
-            var globals = TemplateSandbox.CreateGlobals(context);
+            var globals = Sandbox.CreateGlobals(context);
             var boot = BootObject(context, mac, RenderCommandLine(context, globals));
             return File(LoaderPath(loader, mac), name, Sandbox.Render(name, text, context, globals, boot));
         });
@@ -101,7 +101,7 @@ public sealed class BootRenderer
     public string RenderKernelCommandLine(MachineRenderContext context)
     {
         var stamp = Stamp(context);
-        return _cache.GetOrAdd(stamp is null ? null : "cmdline|" + stamp, () => RenderCommandLine(context, TemplateSandbox.CreateGlobals(context)));
+        return _cache.GetOrAdd(stamp is null ? null : "cmdline|" + stamp, () => RenderCommandLine(context, Sandbox.CreateGlobals(context)));
     }
 
     /// <summary>Drops every cached output (they also age out by themselves, as their keys carry revisions).</summary>

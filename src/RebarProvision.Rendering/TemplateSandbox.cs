@@ -22,6 +22,7 @@ public sealed class TemplateSandbox
     private readonly ScriptObject _builtins;
     private readonly Func<Machine, string>? _issueToken;
     private readonly ConcurrentDictionary<(string Name, string Text), ParsedTemplate> _parsed = new();
+    private readonly RenderCache _models = new(8192);
 
     /// <param name="templates">Where <c>template "name"</c> and <c>include "name"</c> look.</param>
     /// <param name="issueToken">Issues the machine-scoped callback token that <c>token</c> returns. Rendered output
@@ -93,6 +94,8 @@ public sealed class TemplateSandbox
         }
     }
 
+    private ScriptObject Model<T>(string? key, T value) => _models.GetOrAdd(key, () => ScriptValues.FromModel(value, frozen: true));
+
     internal static string NotFoundMessage(string name) =>
         $"template '{name}' not found (templates are looked up by name; there is no file system)";
 
@@ -137,21 +140,24 @@ public sealed class TemplateSandbox
         return new RenderException(name, 0, 0, e.Message, e);
     }
 
-    internal static ScriptObject CreateGlobals(MachineRenderContext? machine)
+    /// <summary>
+    /// The context's values as Scriban sees them. Converting a model is most of the cost of an uncached render, so
+    /// stored objects (revision above 0) are converted once per revision, frozen, and shared.
+    /// </summary>
+    internal ScriptObject CreateGlobals(MachineRenderContext? machine)
     {
         var globals = new ScriptObject();
         if (machine is not null)
         {
-            globals["machine"] = ScriptValues.FromModel(machine.Machine);
-            globals["bootenv"] = ScriptValues.FromModel(machine.BootEnv);
-            var parameters = new ScriptObject(machine.Params.Count);
-            foreach (var (key, value) in machine.Params)
-            {
-                parameters[key] = ScriptValues.FromJson(value);
-            }
-            globals["params"] = parameters;
-            globals["subnet"] = machine.Subnet is null ? null : ScriptValues.FromModel(machine.Subnet);
-            globals["lease"] = machine.Lease is null ? null : ScriptValues.FromModel(machine.Lease);
+            var m = machine.Machine;
+            globals["machine"] = Model(m.Revision == 0 ? null : $"machine|{m.Uuid}|{m.Revision}", m);
+            var b = machine.BootEnv;
+            globals["bootenv"] = Model(b.Revision == 0 ? null : $"bootenv|{b.Name}|{b.Revision}", b);
+            globals["params"] = _models.GetOrAdd(
+                m.Revision == 0 || machine.ParamsStamp is null ? null : $"params|{m.Uuid}|{m.Revision}|{machine.ParamsStamp}",
+                () => ScriptValues.FromJson(new JsonObject(machine.Params.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))), frozen: true)!);
+            globals["subnet"] = machine.Subnet is { } s ? Model(s.Revision == 0 ? null : $"subnet|{s.Name}|{s.Revision}", s) : null;
+            globals["lease"] = machine.Lease is { } l ? Model(l.Revision == 0 ? null : $"lease|{l.Addr}|{l.Revision}", l) : null;
             var env = new ScriptObject
             {
                 ["provisioner_url"] = machine.Environment.ProvisionerUrl,

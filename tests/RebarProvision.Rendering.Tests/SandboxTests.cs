@@ -107,6 +107,18 @@ public sealed class SandboxTests
         Assert.Equal("ABC", sandbox.Render("t", "{{ 'abc' | string.upcase }}", Samples.Context()));
     }
 
+    [Theory]
+    [InlineData("{{ machine.name = 'evil' }}")]
+    [InlineData("{{ machine.hardwareAddrs[0] = 'evil' }}")]
+    [InlineData("{{ params[\"ssh-authorized-keys\"][0] = 'evil' }}")]
+    public void A_template_cannot_change_the_context_the_next_render_sees(string text)
+    {
+        var sandbox = Sandbox();
+        Assert.Throws<RenderException>(() => sandbox.Render("t", text, Samples.Context() with { ParamsStamp = "1" }));
+        Assert.Equal("rack1-node07 52:54:00:12:34:56 ssh-ed25519",
+            sandbox.Render("t", "{{ machine.name }} {{ machine.hardwareAddrs[0] }} {{ params[\"ssh-authorized-keys\"][0] | string.truncate 11 \"\" }}", Samples.Context() with { ParamsStamp = "1" }));
+    }
+
     [Fact]
     public void Output_larger_than_the_limit_fails_instead_of_growing()
     {
