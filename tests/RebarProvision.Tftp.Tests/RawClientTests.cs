@@ -92,6 +92,36 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
         await running;
     }
 
+    [SkippableFact]
+    public async Task Requests_beyond_the_concurrency_cap_are_dropped_and_counted()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var options = new TftpServerOptions
+        {
+            Endpoint = new IPEndPoint(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port + 3),
+            MaxConcurrentTransfers = 1,
+        };
+        await using var server = fixture.StartServer(options, out var metrics);
+        using var _ = metrics;
+        using var stop = new CancellationTokenSource();
+        var running = server.RunAsync(stop.Token);
+        using var first = new RawTftpClient(fixture.ClientSocket(), options.Endpoint);
+        using var second = new RawTftpClient(fixture.ClientSocket(), options.Endpoint);
+
+        first.SendRequest(new TftpRequest(false, "one-mib.bin", TftpMode.Octet, []));
+        Assert.IsType<TftpData>(await first.ReceiveAsync(Wait));
+        second.SendRequest(new TftpRequest(false, "511.bin", TftpMode.Octet, []));
+
+        Assert.Null(await second.ReceiveAsync(TimeSpan.FromMilliseconds(500)));
+        Assert.Equal(1, metrics["rebar_tftp_errors{reason=busy}"]);
+        first.SendToTransfer([0, 5, 0, 0, (byte)'x', 0]);
+        await WaitUntil(() => server.ActiveTransfers == 0);
+        second.SendRequest(new TftpRequest(false, "511.bin", TftpMode.Octet, []));
+        Assert.Equal(511, Assert.IsType<TftpData>(await second.ReceiveAsync(Wait)).Payload.Length);
+        await stop.CancelAsync();
+        await running;
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         for (var i = 0; i < 100 && !condition(); i++)

@@ -73,9 +73,9 @@ public sealed class TftpNamespaceFixture : IAsyncLifetime
     }
 
     /// <summary>A server whose sockets all live in the server namespace; the caller runs and disposes it.</summary>
-    public TftpServer StartServer(TftpServerOptions options, out MetricsRecorder metrics)
+    public TftpServer StartServer(TftpServerOptions options, out MetricsRecorder metrics, ITftpFileSource? files = null)
     {
-        var server = new TftpServer(new DirectoryFileSource(Root), options with { SocketFactory = ServerSocket });
+        var server = new TftpServer(files ?? new DirectoryFileSource(Root), options with { SocketFactory = ServerSocket });
         metrics = new MetricsRecorder(server.Meter);
         server.Start();
         return server;

@@ -12,6 +12,12 @@ namespace RebarProvision.Tftp.Transport;
 /// ephemeral socket (RFC 1350 §4), so a slow or vanished client costs a timer, not a thread.
 /// Call <see cref="Start"/> to bind (it throws if the port is taken), then <see cref="RunAsync"/> to serve.
 /// </summary>
+/// <remarks>
+/// A lock-step transfer (no windowsize) spends most of its time waiting for each ACK, so the hop from .NET's epoll
+/// thread to the thread pool per ACK is the bulk of its cost. Setting DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
+/// in the host's environment (before the first socket is made) runs these continuations inline and halves the CPU
+/// per block; tests/perf/tftp/bench.sh measures with it. The continuation never blocks except on a file read.
+/// </remarks>
 public sealed class TftpServer : IAsyncDisposable
 {
     /// <summary>Requests are small; a buffer this size holds any RRQ with its options.</summary>
