@@ -13,10 +13,7 @@ public sealed class PerClientFileTests(TftpNamespaceFixture fixture)
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         var options = new TftpServerOptions { Endpoint = new IPEndPoint(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port + 2) };
-        await using var server = fixture.StartServer(options, out var metrics, new MachineFiles());
-        using var _ = metrics;
-        using var stop = new CancellationTokenSource();
-        var running = server.RunAsync(stop.Token);
+        await using var running = fixture.Run(options, new MachineFiles());
         var output = fixture.OutputPath();
 
         var result = await fixture.ClientNamespace.RunAsync(TimeSpan.FromSeconds(30),
@@ -24,8 +21,6 @@ public sealed class PerClientFileTests(TftpNamespaceFixture fixture)
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("# rendered for 10.77.0.2\ndefault local\n", File.ReadAllText(output));
-        await stop.CancelAsync();
-        await running;
     }
 
     private sealed class MachineFiles : ITftpFileSource

@@ -68,10 +68,7 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
             Limits = new TftpLimits { DefaultTimeout = TimeSpan.FromMilliseconds(100) },
             MaxRetries = 2,
         };
-        await using var server = fixture.StartServer(options, out var metrics);
-        using var _ = metrics;
-        using var stop = new CancellationTokenSource();
-        var running = server.RunAsync(stop.Token);
+        await using var running = fixture.Run(options);
         using var client = new RawTftpClient(fixture.ClientSocket(), options.Endpoint);
 
         client.SendRequest(new TftpRequest(false, "one-mib.bin", TftpMode.Octet, []));
@@ -85,11 +82,9 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
         }
 
         Assert.Equal([2, 2, 2], blocks);
-        await WaitUntil(() => server.ActiveTransfers == 0);
-        Assert.Equal(1, metrics["rebar_tftp_transfers{outcome=timeout}"]);
-        Assert.Equal(2, metrics["rebar_tftp_retransmits"]);
-        await stop.CancelAsync();
-        await running;
+        await WaitUntil(() => running.Server.ActiveTransfers == 0);
+        Assert.Equal(1, running.Metrics["rebar_tftp_transfers{outcome=timeout}"]);
+        Assert.Equal(2, running.Metrics["rebar_tftp_retransmits"]);
     }
 
     [SkippableFact]
@@ -101,10 +96,7 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
             Endpoint = new IPEndPoint(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port + 3),
             MaxConcurrentTransfers = 1,
         };
-        await using var server = fixture.StartServer(options, out var metrics);
-        using var _ = metrics;
-        using var stop = new CancellationTokenSource();
-        var running = server.RunAsync(stop.Token);
+        await using var running = fixture.Run(options);
         using var first = new RawTftpClient(fixture.ClientSocket(), options.Endpoint);
         using var second = new RawTftpClient(fixture.ClientSocket(), options.Endpoint);
 
@@ -113,13 +105,11 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
         second.SendRequest(new TftpRequest(false, "511.bin", TftpMode.Octet, []));
 
         Assert.Null(await second.ReceiveAsync(TimeSpan.FromMilliseconds(500)));
-        Assert.Equal(1, metrics["rebar_tftp_errors{reason=busy}"]);
+        Assert.Equal(1, running.Metrics["rebar_tftp_errors{reason=busy}"]);
         first.SendToTransfer([0, 5, 0, 0, (byte)'x', 0]);
-        await WaitUntil(() => server.ActiveTransfers == 0);
+        await WaitUntil(() => running.Server.ActiveTransfers == 0);
         second.SendRequest(new TftpRequest(false, "511.bin", TftpMode.Octet, []));
         Assert.Equal(511, Assert.IsType<TftpData>(await second.ReceiveAsync(Wait)).Payload.Length);
-        await stop.CancelAsync();
-        await running;
     }
 
     private static async Task WaitUntil(Func<bool> condition)

@@ -81,6 +81,10 @@ public sealed class TftpNamespaceFixture : IAsyncLifetime
         return server;
     }
 
+    /// <summary>Starts and runs another server in the server namespace with the test's own options.</summary>
+    public RunningServer Run(TftpServerOptions options, ITftpFileSource? files = null) =>
+        new(StartServer(options, out var metrics, files), metrics);
+
     public Socket ServerSocket(AddressFamily family) => ServerNamespace.Enter(() => new Socket(family, SocketType.Dgram, ProtocolType.Udp));
 
     /// <summary>A client socket with room for a whole window of 64 KiB blocks, so none is dropped on arrival.</summary>
