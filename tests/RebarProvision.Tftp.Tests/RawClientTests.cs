@@ -34,6 +34,25 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_repeated_request_does_not_start_a_second_transfer()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var client = new RawTftpClient(fixture.ClientSocket(), Server);
+        var request = new TftpRequest(false, "512.bin", TftpMode.Octet, []);
+
+        client.SendRequest(request);
+        client.SendRequest(request);
+
+        Assert.Equal(1, Assert.IsType<TftpData>(await client.ReceiveAsync(Wait)).Block);
+        var transfer = client.TransferEndpoint;
+        client.Ack(1);
+        Assert.Equal(2, Assert.IsType<TftpData>(await client.ReceiveAsync(Wait)).Block);
+        client.Ack(2);
+        Assert.Null(await client.ReceiveAsync(TimeSpan.FromMilliseconds(300)));
+        Assert.Equal(transfer, client.TransferEndpoint);
+    }
+
+    [SkippableFact]
     public async Task A_malformed_option_is_refused_with_error_8()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);

@@ -29,6 +29,7 @@ public sealed class TftpServer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly TftpMetrics _metrics;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPEndPoint, byte> _clients = new();
     private Socket? _listener;
     private int _activeTransfers;
     private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -124,10 +125,18 @@ public sealed class TftpServer : IAsyncDisposable
                 continue;
             }
             var client = (IPEndPoint)template.Create(address);
+            if (!_clients.TryAdd(client, 0))
+            {
+                // A client repeats its RRQ when our first answer is slow; that transfer retransmits by itself, and a
+                // second one to the same port would only double the traffic in a boot storm.
+                _metrics.Error("duplicate_request");
+                continue;
+            }
             if (!TryEnter())
             {
                 _metrics.Error("busy");
                 _logger.LogWarning("TFTP dropped a request from {Client}: {Max} transfers running", client, _options.MaxConcurrentTransfers);
+                _clients.TryRemove(client, out _);
                 continue;
             }
             _ = Task.Run(() => ServeAsync(request, client), CancellationToken.None);
@@ -196,6 +205,7 @@ public sealed class TftpServer : IAsyncDisposable
         finally
         {
             socket?.Dispose();
+            _clients.TryRemove(client, out _);
             Leave();
         }
     }
