@@ -34,6 +34,25 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
     }
 
     [SkippableFact]
+    public async Task A_repeated_request_does_not_start_a_second_transfer()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var client = new RawTftpClient(fixture.ClientSocket(), Server);
+        var request = new TftpRequest(false, "512.bin", TftpMode.Octet, []);
+
+        client.SendRequest(request);
+        client.SendRequest(request);
+
+        Assert.Equal(1, Assert.IsType<TftpData>(await client.ReceiveAsync(Wait)).Block);
+        var transfer = client.TransferEndpoint;
+        client.Ack(1);
+        Assert.Equal(2, Assert.IsType<TftpData>(await client.ReceiveAsync(Wait)).Block);
+        client.Ack(2);
+        Assert.Null(await client.ReceiveAsync(TimeSpan.FromMilliseconds(300)));
+        Assert.Equal(transfer, client.TransferEndpoint);
+    }
+
+    [SkippableFact]
     public async Task A_malformed_option_is_refused_with_error_8()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
@@ -68,10 +87,7 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
             Limits = new TftpLimits { DefaultTimeout = TimeSpan.FromMilliseconds(100) },
             MaxRetries = 2,
         };
-        await using var server = fixture.StartServer(options, out var metrics);
-        using var _ = metrics;
-        using var stop = new CancellationTokenSource();
-        var running = server.RunAsync(stop.Token);
+        await using var running = fixture.Run(options);
         using var client = new RawTftpClient(fixture.ClientSocket(), options.Endpoint);
 
         client.SendRequest(new TftpRequest(false, "one-mib.bin", TftpMode.Octet, []));
@@ -85,11 +101,34 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
         }
 
         Assert.Equal([2, 2, 2], blocks);
-        await WaitUntil(() => server.ActiveTransfers == 0);
-        Assert.Equal(1, metrics["rebar_tftp_transfers{outcome=timeout}"]);
-        Assert.Equal(2, metrics["rebar_tftp_retransmits"]);
-        await stop.CancelAsync();
-        await running;
+        await WaitUntil(() => running.Server.ActiveTransfers == 0);
+        Assert.Equal(1, running.Metrics["rebar_tftp_transfers{outcome=timeout}"]);
+        Assert.Equal(2, running.Metrics["rebar_tftp_retransmits"]);
+    }
+
+    [SkippableFact]
+    public async Task Requests_beyond_the_concurrency_cap_are_dropped_and_counted()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var options = new TftpServerOptions
+        {
+            Endpoint = new IPEndPoint(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port + 3),
+            MaxConcurrentTransfers = 1,
+        };
+        await using var running = fixture.Run(options);
+        using var first = new RawTftpClient(fixture.ClientSocket(), options.Endpoint);
+        using var second = new RawTftpClient(fixture.ClientSocket(), options.Endpoint);
+
+        first.SendRequest(new TftpRequest(false, "one-mib.bin", TftpMode.Octet, []));
+        Assert.IsType<TftpData>(await first.ReceiveAsync(Wait));
+        second.SendRequest(new TftpRequest(false, "511.bin", TftpMode.Octet, []));
+
+        Assert.Null(await second.ReceiveAsync(TimeSpan.FromMilliseconds(500)));
+        Assert.Equal(1, running.Metrics["rebar_tftp_errors{reason=busy}"]);
+        first.SendToTransfer([0, 5, 0, 0, (byte)'x', 0]);
+        await WaitUntil(() => running.Server.ActiveTransfers == 0);
+        second.SendRequest(new TftpRequest(false, "511.bin", TftpMode.Octet, []));
+        Assert.Equal(511, Assert.IsType<TftpData>(await second.ReceiveAsync(Wait)).Payload.Length);
     }
 
     private static async Task WaitUntil(Func<bool> condition)

@@ -19,6 +19,8 @@ public sealed class RawTftpClient(Socket socket, IPEndPoint server) : IDisposabl
 
     public void SendRaw(byte[] bytes) => socket.SendTo(bytes, server);
 
+    public void SendToTransfer(byte[] bytes) => socket.SendTo(bytes, TransferEndpoint!);
+
     public void Ack(ushort block)
     {
         var bytes = new byte[4];

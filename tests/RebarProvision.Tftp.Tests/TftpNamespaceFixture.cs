@@ -73,13 +73,17 @@ public sealed class TftpNamespaceFixture : IAsyncLifetime
     }
 
     /// <summary>A server whose sockets all live in the server namespace; the caller runs and disposes it.</summary>
-    public TftpServer StartServer(TftpServerOptions options, out MetricsRecorder metrics)
+    public TftpServer StartServer(TftpServerOptions options, out MetricsRecorder metrics, ITftpFileSource? files = null)
     {
-        var server = new TftpServer(new DirectoryFileSource(Root), options with { SocketFactory = ServerSocket });
+        var server = new TftpServer(files ?? new DirectoryFileSource(Root), options with { SocketFactory = ServerSocket });
         metrics = new MetricsRecorder(server.Meter);
         server.Start();
         return server;
     }
+
+    /// <summary>Starts and runs another server in the server namespace with the test's own options.</summary>
+    public RunningServer Run(TftpServerOptions options, ITftpFileSource? files = null) =>
+        new(StartServer(options, out var metrics, files), metrics);
 
     public Socket ServerSocket(AddressFamily family) => ServerNamespace.Enter(() => new Socket(family, SocketType.Dgram, ProtocolType.Udp));
 

@@ -12,6 +12,12 @@ namespace RebarProvision.Tftp.Transport;
 /// ephemeral socket (RFC 1350 §4), so a slow or vanished client costs a timer, not a thread.
 /// Call <see cref="Start"/> to bind (it throws if the port is taken), then <see cref="RunAsync"/> to serve.
 /// </summary>
+/// <remarks>
+/// A lock-step transfer (no windowsize) spends most of its time waiting for each ACK, so the hop from .NET's epoll
+/// thread to the thread pool per ACK is the bulk of its cost. Setting DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
+/// in the host's environment (before the first socket is made) runs these continuations inline and halves the CPU
+/// per block; tests/perf/tftp/bench.sh measures with it. The continuation never blocks except on a file read.
+/// </remarks>
 public sealed class TftpServer : IAsyncDisposable
 {
     /// <summary>Requests are small; a buffer this size holds any RRQ with its options.</summary>
@@ -23,6 +29,7 @@ public sealed class TftpServer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly TftpMetrics _metrics;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPEndPoint, byte> _clients = new();
     private Socket? _listener;
     private int _activeTransfers;
     private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -118,10 +125,18 @@ public sealed class TftpServer : IAsyncDisposable
                 continue;
             }
             var client = (IPEndPoint)template.Create(address);
+            if (!_clients.TryAdd(client, 0))
+            {
+                // A client repeats its RRQ when our first answer is slow; that transfer retransmits by itself, and a
+                // second one to the same port would only double the traffic in a boot storm.
+                _metrics.Error("duplicate_request");
+                continue;
+            }
             if (!TryEnter())
             {
                 _metrics.Error("busy");
                 _logger.LogWarning("TFTP dropped a request from {Client}: {Max} transfers running", client, _options.MaxConcurrentTransfers);
+                _clients.TryRemove(client, out _);
                 continue;
             }
             _ = Task.Run(() => ServeAsync(request, client), CancellationToken.None);
@@ -190,6 +205,7 @@ public sealed class TftpServer : IAsyncDisposable
         finally
         {
             socket?.Dispose();
+            _clients.TryRemove(client, out _);
             Leave();
         }
     }

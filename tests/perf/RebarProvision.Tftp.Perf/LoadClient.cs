@@ -28,7 +28,8 @@ public sealed class LoadClient(IPEndPoint server, int blockSize, int windowSize)
 
     public async Task<long> DownloadAsync(string file, CancellationToken cancellationToken)
     {
-        using var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 1 << 20 };
+        // Non-blocking, so the drain loop below learns "nothing queued" from an error code instead of an ioctl per packet.
+        using var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 1 << 20, Blocking = false };
         _socket = socket;
         socket.Bind(new IPEndPoint(IPAddress.Any, 0));
         List<TftpOption> options = [];
@@ -75,9 +76,14 @@ public sealed class LoadClient(IPEndPoint server, int blockSize, int windowSize)
             retries = 0;
             _peer ??= result.RemoteEndPoint;
             Process(_buffer.AsSpan(0, result.ReceivedBytes), file);
-            while (!_done && socket.Available > 0)
+            while (!_done)
             {
-                Process(_buffer.AsSpan(0, socket.Receive(_buffer)), file);
+                var length = socket.Receive(_buffer, SocketFlags.None, out var error);
+                if (error != SocketError.Success)
+                {
+                    break;
+                }
+                Process(_buffer.AsSpan(0, length), file);
             }
         }
         return _received;
