@@ -509,7 +509,10 @@ public abstract class StoreContract : IAsyncLifetime
         var store = await StartAsync();
         var first = await store.Events.AppendAsync(new StoredEvent
         {
-            Kind = "machine.created", Key = "m1", Actor = "admin", Object = new JsonObject { ["name"] = "m1" },
+            Kind = "machine.created",
+            Key = "m1",
+            Actor = "admin",
+            Object = new JsonObject { ["name"] = "m1" },
         });
         var second = await store.Events.AppendAsync(new StoredEvent { Kind = "lease.bound", Key = "10.0.0.1" });
         await store.Events.AppendAsync(new StoredEvent { Kind = "machine.booted", Key = "m1" });

@@ -45,8 +45,12 @@ foreach (var count in callers)
             var token = $"r{round}-{slot:x6}";
             var lease = new Lease
             {
-                Addr = Ipv4Network.Format(first + slot), Token = token, Subnet = "perf",
-                State = LeaseState.Offered, ExpiresAt = now.AddMinutes(5), Node = "perf",
+                Addr = Ipv4Network.Format(first + slot),
+                Token = token,
+                Subnet = "perf",
+                State = LeaseState.Offered,
+                ExpiresAt = now.AddMinutes(5),
+                Node = "perf",
             };
             if (await store.Leases.TryClaimAsync(lease, now) is null)
             {
