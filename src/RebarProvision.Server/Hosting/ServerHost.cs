@@ -9,6 +9,7 @@ using RebarProvision.Server.Machines;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Content;
 using RebarProvision.Server.Events;
+using RebarProvision.Server.Images;
 using RebarProvision.Server.Metrics;
 using RebarProvision.Store;
 using Serilog;
@@ -46,6 +47,7 @@ public static class ServerHost
         builder.Services.AddSingleton<MachineLifecycle>();
         builder.Services.AddSingleton<BootFiles>();
         builder.Services.AddSingleton<ContentImporter>();
+        builder.Services.AddSingleton<ImageStore>().AddSingleton<ImageLibrary>().AddSingleton<ImageInstaller>();
         builder.Services.AddSingleton<PrometheusExporter>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1");
@@ -73,6 +75,7 @@ public static class ServerHost
         group.MapLeaseEndpoints();
         group.MapEventEndpoints();
         group.MapContentEndpoints();
+        group.MapImageEndpoints();
         app.MapOpenApi("/api/v1/openapi.json").WithMetadata(api);
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", async (IStore s, CancellationToken ct) =>
