@@ -17,6 +17,8 @@ public static class ImageEndpoints
     /// <summary>The upload's expected sha256 (hex); a body with another digest is refused and nothing is kept.</summary>
     public const string Sha256Header = "X-Content-Sha256";
 
+    private const long DrainMargin = 16L << 20;
+
     public static void MapImageEndpoints(this RouteGroupBuilder api)
     {
         var images = api.MapGroup("/images").WithTags("images");
@@ -59,10 +61,11 @@ public static class ImageEndpoints
         {
             return TooLarge(store.SizeLimit);
         }
-        // Kestrel's default body limit (30 MB) is far below an ISO's size; ours replaces it.
+        // Kestrel's default body limit (30 MB) is far below an ISO's size; ours replaces it. The margin lets Kestrel
+        // drain a body that overshoots a little after our 413, so the client reads the answer instead of a broken pipe.
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = store.SizeLimit;
+            limit.MaxRequestBodySize = store.SizeLimit > long.MaxValue - DrainMargin ? null : store.SizeLimit + DrainMargin;
         }
         ImageReceipt receipt;
         try

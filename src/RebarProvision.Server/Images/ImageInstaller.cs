@@ -160,11 +160,11 @@ public sealed class ImageInstaller : IDisposable
     {
         Directory.CreateDirectory(root);
         var extraction = await _bsdtar.ExtractAsync(plan.Blob, root, cancellationToken);
+        var removed = RemoveLinksLeavingTree(root);
         if (!extraction.Succeeded)
         {
             throw new ImageInstallException($"bsdtar could not explode {plan.Name} ({plan.Kind}) into bootenv {bootEnvDir}", extraction.Errors);
         }
-        var removed = RemoveLinksLeavingTree(root);
         return new InstalledImage(plan.Sha256, plan.Name, plan.Kind, "extract", $"files/bootenvs/{bootEnvDir}/",
             extraction.Entries.Count, extraction.Entries, removed.Count > 0 ? removed : null);
     }
