@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rendered per-machine files per second from the real server (DESIGN §12 target: at least 10,000/s on 2 cores).
 #
-# Exact commands (loopback only; bounded: 3 runs x 10 s per path; every process started here is stopped by pid):
+# Exact commands (loopback only; bounded: a 10 s warm-up and 3 runs x 10 s per path; every process started here is stopped by pid):
 #   dotnet build -c Release src/RebarProvision.Server
 #   REBAR_ADMIN_PASSWORD=bench-admin dotnet src/RebarProvision.Server/bin/Release/net10.0/rebar-provision.dll \
 #       --data-dir $WORK/data --api-tls false --tftp-port 0 --listen 127.0.0.1 --http-port $HTTP_PORT --api-port $API_PORT
@@ -33,8 +33,8 @@ curl -fsS "http://127.0.0.1:$HTTP_PORT$(head -1 "$WORK/ignition.txt")" | jq -e '
 
 printf '%-36s %12s %12s %12s %12s\n' "path ($MACHINES machines, wrk -t2 -c64)" run1 run2 run3 "median req/s"
 for target in ignition ipxe; do
-  # Warm-up, not counted: JIT, and the first render of each machine's file (later ones come from the render cache).
-  DURATION=3s wrk_rps "http://127.0.0.1:$HTTP_PORT" "$WORK/$target.txt" >/dev/null
+  # Warm-up, not counted: tiered JIT reaching tier 1, and the first render of each machine's file (later ones come from the render cache).
+  DURATION=10s wrk_rps "http://127.0.0.1:$HTTP_PORT" "$WORK/$target.txt" >/dev/null
   results=()
   for _ in $(seq 1 "$RUNS"); do
     results+=("$(wrk_rps "http://127.0.0.1:$HTTP_PORT" "$WORK/$target.txt")")
