@@ -16,4 +16,16 @@ public sealed class StoreConflictException : Exception
         : base(message, innerException)
     {
     }
+
+    public StoreConflictException(string message, string field, string value, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Field = field;
+        Value = value;
+    }
+
+    /// <summary>The field whose value is taken ("key" for the object's key), when the store knows it.</summary>
+    public string? Field { get; }
+
+    public string? Value { get; }
 }

@@ -1,0 +1,57 @@
+using Npgsql;
+using RebarProvision.Store.Postgres;
+
+namespace RebarProvision.Store;
+
+/// <summary>
+/// The production store: PostgreSQL through one <see cref="NpgsqlDataSource"/>. Several nodes may share one database;
+/// its constraints, not timing, keep them from handing out an address twice. Object writes NOTIFY
+/// <see cref="ChangesChannel"/> with "kind:key:revision".
+/// </summary>
+public sealed class PostgresStore : IStore
+{
+    public const string ChangesChannel = PostgresDatabase.ChangesChannel;
+
+    private readonly PostgresDatabase _database;
+
+    /// <param name="connectionString">An Npgsql connection string; statements are auto-prepared unless it says otherwise.</param>
+    /// <param name="time">The clock for CreatedAt/UpdatedAt and event times; the system clock when null.</param>
+    public PostgresStore(string connectionString, TimeProvider? time = null)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            // The lease statements run thousands of times a second; preparing them once saves the parse and plan.
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        }
+        // A unique violation in an object write names the field through the batch statement that failed.
+        builder.ConnectionStringBuilder.IncludeFailedBatchedCommand = true;
+        _database = new PostgresDatabase(builder.Build());
+        time ??= TimeProvider.System;
+        Objects = new PostgresObjectStore(_database, time);
+        Leases = new PostgresLeaseStore(_database, time);
+        Events = new PostgresEventStore(_database, time);
+    }
+
+    public string Kind => "postgres";
+
+    /// <summary>The data source, for LISTEN and for the host's own advisory locks (singleton work).</summary>
+    public NpgsqlDataSource DataSource => _database.DataSource;
+
+    public IObjectStore Objects { get; }
+
+    public ILeaseStore Leases { get; }
+
+    public IEventStore Events { get; }
+
+    /// <summary>Applies pending migrations under a PostgreSQL advisory lock, so nodes starting together take turns.</summary>
+    public Task MigrateAsync(CancellationToken cancellationToken = default) => _database.MigrateAsync(cancellationToken);
+
+    public async Task<bool> PingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _database.Command("SELECT 1");
+        return await command.ExecuteScalarAsync(cancellationToken) is 1;
+    }
+
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
+}

@@ -1,0 +1,137 @@
+using Microsoft.Data.Sqlite;
+using RebarProvision.Store.Migrations;
+
+namespace RebarProvision.Store.Sqlite;
+
+/// <summary>
+/// The one SQLite file: a single writer connection behind a lock (SQLite allows one writer at a time anyway, and
+/// queueing in-process is cheaper than busy retries) with its statements prepared once, and pooled connections for
+/// readers, which WAL lets run beside the writer.
+/// </summary>
+internal sealed class SqliteDatabase : IDisposable
+{
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SqliteConnection _writer;
+    private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
+    private readonly string _readConnectionString;
+
+    public SqliteDatabase(string path)
+    {
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 };
+        _readConnectionString = builder.ToString();
+        _writer = new SqliteConnection(builder.ToString());
+        _writer.Open();
+        // WAL persists in the file; synchronous=NORMAL is safe with WAL (a power cut can lose the last commits, never
+        // corrupt the file) and is what makes thousands of lease transactions per second possible.
+        Execute(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;");
+    }
+
+    public string Path => _writer.DataSource;
+
+    /// <summary>Runs <paramref name="work"/> in one IMMEDIATE transaction on the writer; any exception rolls it back.</summary>
+    public async Task<T> WriteAsync<T>(Func<SqliteDatabase, T> work, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            Execute(_writer, "BEGIN IMMEDIATE");
+            T result;
+            try
+            {
+                result = work(this);
+            }
+            catch
+            {
+                Execute(_writer, "ROLLBACK");
+                throw;
+            }
+            Execute(_writer, "COMMIT");
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>A prepared statement on the writer, its parameters cleared; only valid inside <see cref="WriteAsync"/>.</summary>
+    public SqliteCommand Statement(string sql)
+    {
+        if (!_statements.TryGetValue(sql, out var command))
+        {
+            command = _writer.CreateCommand();
+            command.CommandText = sql;
+            _statements[sql] = command;
+        }
+        command.Parameters.Clear();
+        return command;
+    }
+
+    /// <summary>Takes <paramref name="count"/> store-wide revisions and returns the first.</summary>
+    public long NextRevisions(int count = 1)
+    {
+        var command = Statement("UPDATE revision SET value = value + $count RETURNING value");
+        command.Parameters.AddWithValue("$count", count);
+        return (long)command.ExecuteScalar()! - count + 1;
+    }
+
+    public Task<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var connection = new SqliteConnection(_readConnectionString);
+        connection.Open();
+        return Task.FromResult(work(connection));
+    }
+
+    /// <summary>
+    /// Applies pending migrations in one IMMEDIATE transaction: a second process opening the same file waits for
+    /// the first and then finds nothing left to do.
+    /// </summary>
+    public Task MigrateAsync(CancellationToken cancellationToken) => WriteAsync(_ =>
+    {
+        Execute(_writer, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+        var applied = new HashSet<long>();
+        using (var command = _writer.CreateCommand())
+        {
+            command.CommandText = "SELECT version FROM schema_migrations";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                applied.Add(reader.GetInt64(0));
+            }
+        }
+        foreach (var migration in Migration.For("Sqlite").Where(m => !applied.Contains(m.Version)))
+        {
+            Execute(_writer, migration.Sql);
+            using var record = _writer.CreateCommand();
+            record.CommandText = "INSERT INTO schema_migrations (version, applied_at) VALUES ($version, $at)";
+            record.Parameters.AddWithValue("$version", migration.Version);
+            record.Parameters.AddWithValue("$at", StoreTime.ToMicroseconds(DateTimeOffset.UtcNow));
+            record.ExecuteNonQuery();
+        }
+        return true;
+    }, cancellationToken);
+
+    public static bool IsConstraintViolation(SqliteException e) => e.SqliteErrorCode == 19; // SQLITE_CONSTRAINT
+
+    public static bool IsBusy(SqliteException e) => e.SqliteErrorCode is 5 or 6; // SQLITE_BUSY, SQLITE_LOCKED
+
+    public void Dispose()
+    {
+        foreach (var command in _statements.Values)
+        {
+            command.Dispose();
+        }
+        _writer.Dispose();
+        // Pooled readers keep the file open; a store reopened on the same directory must find it closed.
+        SqliteConnection.ClearPool(new SqliteConnection(_readConnectionString));
+        _writeLock.Dispose();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
