@@ -297,7 +297,8 @@ public sealed class DhcpResponder
             return null;
         }
         var current = await _store.Leases.GetAsync(Ipv4Network.Format(address), cancellationToken);
-        if (current is not null && current.Token != token && (current.IsActiveAt(now) || IsQuarantined(current, now)))
+        // A declined address stays quarantined even for the client that declined it: it found the address in use.
+        if (current is not null && (IsQuarantined(current, now) || (current.Token != token && current.IsActiveAt(now))))
         {
             return null;
         }
