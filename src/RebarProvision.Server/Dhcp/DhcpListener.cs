@@ -10,6 +10,8 @@ internal sealed class DhcpListener : IDisposable
 {
     private const int SolSocket = 1;
     private const int SoBindToDevice = 25;
+    private const int SoRcvBufForce = 33;
+    private const int ReceiveBuffer = 4 << 20;
 
     private DhcpListener(Socket socket, string interfaceName, uint interfaceAddress, int port)
     {
@@ -43,6 +45,7 @@ internal sealed class DhcpListener : IDisposable
         {
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.EnableBroadcast = true;
+            SetReceiveBuffer(socket);
             // A socket per interface: replies (broadcasts above all) leave by the interface the request came in on.
             socket.SetRawSocketOption(SolSocket, SoBindToDevice, Encoding.ASCII.GetBytes(interfaceName + "\0"));
             socket.Bind(new IPEndPoint(IPAddress.Any, port));
@@ -58,6 +61,22 @@ internal sealed class DhcpListener : IDisposable
             throw new InvalidOperationException($"DHCP: cannot listen on UDP port {port} on {interfaceName}: {e.Message}", e);
         }
         return new DhcpListener(socket, interfaceName, interfaceAddress, port);
+    }
+
+    /// <summary>
+    /// A burst of DISCOVERs (a rack powering on) must wait in the kernel rather than be lost: ask for a large buffer,
+    /// beyond net.core.rmem_max when privileged (SO_RCVBUFFORCE), else what the system allows.
+    /// </summary>
+    private static void SetReceiveBuffer(Socket socket)
+    {
+        try
+        {
+            socket.SetRawSocketOption(SolSocket, SoRcvBufForce, BitConverter.GetBytes(ReceiveBuffer));
+        }
+        catch (SocketException)
+        {
+            socket.ReceiveBufferSize = ReceiveBuffer;
+        }
     }
 
     public void Dispose() => Socket.Dispose();
