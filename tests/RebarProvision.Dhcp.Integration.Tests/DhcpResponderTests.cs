@@ -47,7 +47,31 @@ public sealed class DhcpResponderTests : IAsyncLifetime
         Assert.Equal("255.255.255.0", Format(offer.Message, DhcpOptionCode.SubnetMask));
         Assert.Equal("10.0.0.1", Format(offer.Message, DhcpOptionCode.ServerIdentifier));
         Assert.Equal(600u, offer.Message.Options.GetUInt32(DhcpOptionCode.LeaseTime));
-        Assert.Equal(LeaseState.Offered, (await Store.Leases.GetAsync("10.0.0.100"))!.State);
+        // RFC 2131 §4.3.1: offering does not reserve; the REQUEST's claim writes the lease.
+        Assert.Null(await Store.Leases.GetAsync("10.0.0.100"));
+    }
+
+    [Fact]
+    public async Task An_offer_is_held_so_a_second_client_is_offered_another_address()
+    {
+        var first = await RespondAsync(Discover(Mac));
+        var second = await RespondAsync(Discover("52:54:00:00:00:02", 2));
+
+        Assert.Equal("10.0.0.100", Text(first!.Message.YourAddress));
+        Assert.Equal("10.0.0.101", Text(second!.Message.YourAddress));
+    }
+
+    [Fact]
+    public async Task With_persisted_offers_an_offer_is_an_offered_lease_in_the_store()
+    {
+        _options.PersistOffers = true;
+        var responder = new DhcpResponder(Store, _options, _metrics, _time);
+
+        var offer = await responder.RespondAsync(Discover(Mac), OnLab);
+
+        var lease = await Store.Leases.GetAsync(Text(offer!.Message.YourAddress));
+        Assert.Equal((LeaseState.Offered, Mac), (lease!.State, lease.Token));
+        Assert.Equal(_time.GetUtcNow().AddSeconds(60), lease.ExpiresAt);
     }
 
     [Fact]
@@ -73,6 +97,18 @@ public sealed class DhcpResponderTests : IAsyncLifetime
 
         Assert.NotEqual(first.Message.YourAddress, second.Message.YourAddress);
         Assert.Equal(first.Message.YourAddress, again!.Message.YourAddress);
+    }
+
+    [Fact]
+    public async Task A_bound_client_discovering_again_is_offered_its_lease_without_shortening_it()
+    {
+        var ack = await FullExchangeAsync(Mac);
+
+        var offer = await RespondAsync(Discover(Mac, 8));
+
+        Assert.Equal(ack.Message.YourAddress, offer!.Message.YourAddress);
+        var lease = await Store.Leases.GetAsync(Text(ack.Message.YourAddress));
+        Assert.Equal((LeaseState.Bound, _time.GetUtcNow().AddSeconds(600)), (lease!.State, lease.ExpiresAt));
     }
 
     [Fact]
@@ -125,7 +161,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
         });
 
         Assert.Null(await RespondAsync(request));
-        Assert.Equal(LeaseState.Offered, (await Store.Leases.GetAsync(Text(offer!.Message.YourAddress)))!.State);
+        Assert.Null(await Store.Leases.GetAsync(Text(offer!.Message.YourAddress)));
     }
 
     [Fact]

@@ -66,10 +66,9 @@ internal sealed class DhcpNetworks(IStore store, TimeSpan refreshInterval, ILogg
                 options.Insert(0, new DhcpOption(DhcpOptionCode.SubnetMask, AddressBytes(network.Mask)));
             }
             var plan = new SubnetPlan(subnet, network, range, options, ParseAddress(subnet.NextServer));
-            // Keep this node's nextFree hint across reloads while the range is unchanged.
             if (previous.TryGetValue(subnet.Name, out var old) && old.Range == range)
             {
-                plan.NextFreeCursor = old.NextFreeCursor;
+                plan.Continue(old);
             }
             plans.Add(plan);
         }

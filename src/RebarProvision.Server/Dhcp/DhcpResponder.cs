@@ -132,15 +132,15 @@ public sealed class DhcpResponder
         var mac = request.ClientMac;
         var reservation = ReservationIn(networks, subnet, mac);
         var started = Stopwatch.GetTimestamp();
-        var lease = await AllocateAsync(subnet, networks, token, reservation, request.Options.GetAddress(DhcpOptionCode.RequestedAddress), context, now, cancellationToken);
+        var offered = await OfferAsync(subnet, networks, token, reservation, request.Options.GetAddress(DhcpOptionCode.RequestedAddress), context, now, cancellationToken);
         _metrics.Allocation(Stopwatch.GetElapsedTime(started));
-        if (lease is null)
+        if (offered is null)
         {
             _logger.LogWarning("DHCP: no free address in subnet {Subnet} for {Mac}", subnet.Name, mac);
             return (null, "exhausted");
         }
         var reply = NewReply(request, DhcpMessageType.Offer, context);
-        reply.YourAddress = ParseAddress(lease.Addr);
+        reply.YourAddress = offered.Value;
         AddLeaseOptions(reply, subnet, reservation);
         await AddBootOptionsAsync(reply, request, client, subnet, reservation, context, cancellationToken);
         FinishReply(reply, request);
@@ -183,7 +183,7 @@ public sealed class DhcpResponder
                 }
                 break;
         }
-        if (!IsAssignable(subnet, networks, reservation, address, context))
+        if (!IsAssignable(subnet, networks, reservation, address, context) || subnet.IsHeldForAnother(address, token, now))
         {
             return (Nak(request, context), "nak");
         }
@@ -193,6 +193,7 @@ public sealed class DhcpResponder
         {
             return (Nak(request, context), "nak");
         }
+        subnet.Release(address, token);
         var reply = NewReply(request, DhcpMessageType.Ack, context);
         reply.YourAddress = address;
         reply.ClientAddress = request.ClientAddress;
@@ -251,61 +252,67 @@ public sealed class DhcpResponder
     }
 
     /// <summary>
-    /// A free address for the token, claimed as offered: its reservation, else its current lease in the subnet,
-    /// else the subnet's pickers in order. Every claim is one store transaction; losing a race moves on.
+    /// The address to offer the token: its bound lease as it stands, else its reservation, else its previous lease in
+    /// the subnet, else the subnet's pickers in order. RFC 2131 §4.3.1 lets the server offer without reserving; we
+    /// hold offers in memory (<see cref="Hold"/>) so this node does not offer one address twice, and only the
+    /// REQUEST's claim writes the store -- one transaction per exchange, whose constraint settles races between nodes.
+    /// With <see cref="DhcpServiceOptions.PersistOffers"/> the offer is claimed in the store as well.
     /// </summary>
-    private async ValueTask<Lease?> AllocateAsync(SubnetPlan subnet, DhcpNetworks.Snapshot networks, string token, ReservationPlan? reservation, uint? hint, DhcpReceiveContext context, DateTimeOffset now, CancellationToken cancellationToken)
+    private async ValueTask<uint?> OfferAsync(SubnetPlan subnet, DhcpNetworks.Snapshot networks, string token, ReservationPlan? reservation, uint? hint, DhcpReceiveContext context, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var expires = now.AddSeconds(Math.Min(_options.OfferHoldSeconds, LeaseSeconds(subnet, reservation)));
+        var existing = await _store.Leases.FindByTokenAsync(token, cancellationToken);
+        // A bound client that DISCOVERs again (it rebooted) is offered its lease as it stands: claiming it as
+        // offered would shorten a lease the client may still be using.
+        if (existing is { State: LeaseState.Bound } && existing.IsActiveAt(now) && existing.Subnet == subnet.Name &&
+            Ipv4Network.TryParseAddress(existing.Addr, out var bound) && IsAssignable(subnet, networks, reservation, bound, context) &&
+            (reservation is null || reservation.Address == bound))
+        {
+            return bound;
+        }
         if (reservation is not null)
         {
-            var reserved = await TryClaimAsync(reservation.Address, token, subnet, expires, now, cancellationToken);
-            if (reserved is null)
+            if (await IsFreeForAsync(reservation.Address, token, now, cancellationToken) && await HoldAsync(subnet, reservation.Address, token, reservation, now, cancellationToken))
             {
-                _logger.LogWarning("DHCP: reserved address {Address} of {Mac} is leased to another client", reservation.Reservation.Addr, reservation.Mac);
+                return reservation.Address;
             }
-            return reserved;
+            _logger.LogWarning("DHCP: reserved address {Address} of {Mac} is leased to another client", reservation.Reservation.Addr, reservation.Mac);
+            return null;
         }
-        var existing = await _store.Leases.FindByTokenAsync(token, cancellationToken);
-        if (existing is not null && existing.Subnet == subnet.Name && existing.State != LeaseState.Declined &&
+        if (existing is not null && existing.Subnet == subnet.Name && !IsQuarantined(existing, now) &&
             Ipv4Network.TryParseAddress(existing.Addr, out var previous) && IsAssignable(subnet, networks, null, previous, context) &&
-            await TryClaimAsync(previous, token, subnet, expires, now, cancellationToken) is { } renewed)
+            !subnet.IsHeldForAnother(previous, token, now) &&
+            (existing.Token == token || !existing.IsActiveAt(now)) && await HoldAsync(subnet, previous, token, null, now, cancellationToken))
         {
-            return renewed;
+            return previous;
         }
         foreach (var picker in subnet.Subnet.Pickers)
         {
-            var lease = picker switch
+            var address = picker switch
             {
-                "hint" => await PickHintAsync(subnet, networks, token, hint, context, expires, now, cancellationToken),
-                "nextFree" => await PickNextFreeAsync(subnet, networks, token, context, expires, now, cancellationToken),
-                "mostExpired" => await PickMostExpiredAsync(subnet, networks, token, context, expires, now, cancellationToken),
+                "hint" => await PickHintAsync(subnet, networks, token, hint, context, now, cancellationToken),
+                "nextFree" => await PickNextFreeAsync(subnet, networks, token, context, now, cancellationToken),
+                "mostExpired" => await PickMostExpiredAsync(subnet, networks, token, context, now, cancellationToken),
                 _ => null,
             };
-            if (lease is not null)
+            if (address is not null)
             {
-                return lease;
+                return address;
             }
         }
         return null;
     }
 
-    private async ValueTask<Lease?> PickHintAsync(SubnetPlan subnet, DhcpNetworks.Snapshot networks, string token, uint? hint, DhcpReceiveContext context, DateTimeOffset expires, DateTimeOffset now, CancellationToken cancellationToken)
+    private async ValueTask<uint?> PickHintAsync(SubnetPlan subnet, DhcpNetworks.Snapshot networks, string token, uint? hint, DhcpReceiveContext context, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (hint is not { } address || !subnet.Range.Contains(address) || !IsAssignable(subnet, networks, null, address, context))
+        if (hint is not { } address || !subnet.Range.Contains(address) || !IsAssignable(subnet, networks, null, address, context) ||
+            subnet.IsHeldForAnother(address, token, now))
         {
             return null;
         }
-        var current = await _store.Leases.GetAsync(Ipv4Network.Format(address), cancellationToken);
-        // A declined address stays quarantined even for the client that declined it: it found the address in use.
-        if (current is not null && (IsQuarantined(current, now) || (current.Token != token && current.IsActiveAt(now))))
-        {
-            return null;
-        }
-        return await TryClaimAsync(address, token, subnet, expires, now, cancellationToken);
+        return await IsFreeForAsync(address, token, now, cancellationToken) && await HoldAsync(subnet, address, token, null, now, cancellationToken) ? address : null;
     }
 
-    private async ValueTask<Lease?> PickNextFreeAsync(SubnetPlan subnet, DhcpNetworks.Snapshot networks, string token, DhcpReceiveContext context, DateTimeOffset expires, DateTimeOffset now, CancellationToken cancellationToken)
+    private async ValueTask<uint?> PickNextFreeAsync(SubnetPlan subnet, DhcpNetworks.Snapshot networks, string token, DhcpReceiveContext context, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await subnet.PickLock.WaitAsync(cancellationToken);
         try
@@ -313,9 +320,9 @@ public sealed class DhcpResponder
             var from = subnet.NextFreeCursor;
             var wrapped = from == subnet.Range.First;
             // Bounded: each round moves the search start forward, and a full pass ends the search.
-            for (var attempt = 0; attempt < 64; attempt++)
+            for (var attempt = 0; attempt < 256; attempt++)
             {
-                var start = subnet.Range.FirstAllowed(from, a => !IsAssignable(subnet, networks, null, a, context));
+                var start = subnet.Range.FirstAllowed(from, a => !IsAssignable(subnet, networks, null, a, context) || subnet.IsHeldForAnother(a, token, now));
                 uint? unused = start is { } s ? await _store.Leases.FindUnusedAddressAsync(subnet.Name, s, subnet.Range.Last, cancellationToken) : null;
                 if (unused is null)
                 {
@@ -327,17 +334,15 @@ public sealed class DhcpResponder
                     from = subnet.Range.First;
                     continue;
                 }
-                if (!IsAssignable(subnet, networks, null, unused.Value, context))
+                from = unused.Value + 1;
+                if (!IsAssignable(subnet, networks, null, unused.Value, context) || subnet.IsHeldForAnother(unused.Value, token, now))
                 {
-                    from = unused.Value + 1;
                     continue;
                 }
-                var lease = await TryClaimAsync(unused.Value, token, subnet, expires, now, cancellationToken);
-                from = unused.Value + 1;
-                if (lease is not null)
+                if (await HoldAsync(subnet, unused.Value, token, null, now, cancellationToken))
                 {
                     subnet.NextFreeCursor = from;
-                    return lease;
+                    return unused.Value;
                 }
             }
             return null;
@@ -348,7 +353,8 @@ public sealed class DhcpResponder
         }
     }
 
-    private async ValueTask<Lease?> PickMostExpiredAsync(SubnetPlan subnet, DhcpNetworks.Snapshot networks, string token, DhcpReceiveContext context, DateTimeOffset expires, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>The longest-inactive lease is claimed in the store even for an offer: it would be everyone's pick otherwise.</summary>
+    private async ValueTask<uint?> PickMostExpiredAsync(SubnetPlan subnet, DhcpNetworks.Snapshot networks, string token, DhcpReceiveContext context, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var oldest = await _store.Leases.FindMostExpiredAsync(subnet.Name, now, cancellationToken);
         if (oldest is null || IsQuarantined(oldest, now) || !Ipv4Network.TryParseAddress(oldest.Addr, out var address) ||
@@ -356,11 +362,30 @@ public sealed class DhcpResponder
         {
             return null;
         }
-        return await TryClaimAsync(address, token, subnet, expires, now, cancellationToken);
+        var expires = now.AddSeconds(Math.Min(_options.OfferHoldSeconds, subnet.Subnet.LeaseTime));
+        var claimed = await _store.Leases.TryClaimAsync(NewLease(address, token, subnet, LeaseState.Offered, expires), now, cancellationToken);
+        return claimed is null ? null : address;
     }
 
-    private Task<Lease?> TryClaimAsync(uint address, string token, SubnetPlan subnet, DateTimeOffset expires, DateTimeOffset now, CancellationToken cancellationToken) =>
-        _store.Leases.TryClaimAsync(NewLease(address, token, subnet, LeaseState.Offered, expires), now, cancellationToken);
+    /// <summary>No other client holds the address now, and it is not quarantined after a DECLINE.</summary>
+    private async ValueTask<bool> IsFreeForAsync(uint address, string token, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var current = await _store.Leases.GetAsync(Ipv4Network.Format(address), cancellationToken);
+        // A declined address stays quarantined even for the client that declined it: it found the address in use.
+        return current is null || (!IsQuarantined(current, now) && (current.Token == token || !current.IsActiveAt(now)));
+    }
+
+    private async ValueTask<bool> HoldAsync(SubnetPlan subnet, uint address, string token, ReservationPlan? reservation, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var expires = now.AddSeconds(Math.Min(_options.OfferHoldSeconds, LeaseSeconds(subnet, reservation)));
+        if (_options.PersistOffers &&
+            await _store.Leases.TryClaimAsync(NewLease(address, token, subnet, LeaseState.Offered, expires), now, cancellationToken) is null)
+        {
+            return false;
+        }
+        subnet.Hold(address, token, expires, now);
+        return true;
+    }
 
     private Lease NewLease(uint address, string token, SubnetPlan subnet, LeaseState state, DateTimeOffset expires) => new()
     {
@@ -505,5 +530,4 @@ public sealed class DhcpResponder
         return new DhcpReply(reply, DhcpReplyTarget.Broadcast, uint.MaxValue, 68);
     }
 
-    private static uint ParseAddress(string text) => Ipv4Network.TryParseAddress(text, out var a) ? a : 0;
 }

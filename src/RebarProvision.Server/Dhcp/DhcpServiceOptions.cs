@@ -34,6 +34,12 @@ public sealed class DhcpServiceOptions
     /// <summary>Seconds an OFFERed address is held for the client's REQUEST.</summary>
     public int OfferHoldSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Also claim OFFERed addresses in the store (state offered). Off by default: RFC 2131 §4.3.1 lets a server offer
+    /// without reserving, offers are held in memory per node, and the REQUEST's claim is the transaction that counts.
+    /// </summary>
+    public bool PersistOffers { get; set; }
+
     /// <summary>How often subnets and reservations are reloaded from the store.</summary>
     public int RefreshSeconds { get; set; } = 5;
 

@@ -23,6 +23,42 @@ if (await store.Objects.GetAsync<Subnet>("perf") is null)
     await store.Objects.CreateAsync(new Subnet { Name = "perf", Cidr = cidr, ActiveStart = start, ActiveEnd = end, LeaseTime = 3600 });
 }
 
+if (args is ["--in-process", var countText, ..])
+{
+    // The responder alone (no sockets): how many DISCOVER+REQUEST exchanges per second the store path sustains.
+    var count = int.Parse(countText, System.Globalization.CultureInfo.InvariantCulture);
+    using var metrics = new DhcpMetrics();
+    var responder = new DhcpResponder(store, new DhcpServiceOptions { Node = "perf" }, metrics);
+    var server = RebarProvision.Dhcp.DhcpOptionDefinition.TryParseAddress("10.97.0.1", out var s) ? s : 0;
+    var context = new DhcpReceiveContext(server, server);
+    var next = -1;
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < count)
+        {
+            var chaddr = new byte[16];
+            chaddr[0] = 2;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(chaddr.AsSpan(2), i);
+            var discover = new RebarProvision.Dhcp.DhcpMessage { TransactionId = (uint)i, ClientHardwareAddress = chaddr };
+            discover.Options.SetByte(RebarProvision.Dhcp.DhcpOptionCode.MessageType, 1);
+            var offer = await responder.RespondAsync(discover, context) ?? throw new InvalidOperationException("no offer");
+            var request = new RebarProvision.Dhcp.DhcpMessage { TransactionId = (uint)i, ClientHardwareAddress = chaddr };
+            request.Options.SetByte(RebarProvision.Dhcp.DhcpOptionCode.MessageType, 3);
+            request.Options.SetAddress(RebarProvision.Dhcp.DhcpOptionCode.RequestedAddress, offer.Message.YourAddress);
+            request.Options.SetAddress(RebarProvision.Dhcp.DhcpOptionCode.ServerIdentifier, server);
+            if (await responder.RespondAsync(request, context) is null)
+            {
+                throw new InvalidOperationException("no ack");
+            }
+        }
+    })));
+    Console.WriteLine($"in-process: {count} exchanges in {clock.Elapsed.TotalSeconds:F2} s = {count / clock.Elapsed.TotalSeconds:F0}/s with {workers} workers on {store.Kind}");
+    Directory.Delete(dataDirectory, recursive: true);
+    return;
+}
+
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
 var options = new DhcpServiceOptions { Interfaces = [iface], Node = "perf", ProxyPort = 0, Workers = workers, QueueLength = 4096 };
 using var service = new DhcpService(store, Options.Create(options), loggerFactory.CreateLogger<DhcpService>());
