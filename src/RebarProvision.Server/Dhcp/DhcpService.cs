@@ -24,6 +24,12 @@ public sealed class DhcpService : BackgroundService
 
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// A request older than this when a worker takes it is dropped: clients retransmit after about 4 s (RFC 2131
+    /// §4.1), so under overload answering fresh requests beats answering ones the client has given up on.
+    /// </summary>
+    private static readonly TimeSpan MaxQueueAge = TimeSpan.FromSeconds(1);
+
     private readonly IStore _store;
     private readonly DhcpServiceOptions _options;
     private readonly ILogger<DhcpService> _logger;
@@ -89,6 +95,14 @@ public sealed class DhcpService : BackgroundService
         {
             CloseListeners();
             throw;
+        }
+        // Store calls may block their thread (SQLite is synchronous underneath); keep enough pool threads ready that
+        // the receive loops never wait for the pool to grow.
+        ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
+        var wanted = _options.Workers + _listeners.Count + Environment.ProcessorCount;
+        if (minWorkers < wanted)
+        {
+            ThreadPool.SetMinThreads(wanted, minIo);
         }
         _logger.LogInformation("DHCP listening on {Endpoints}", string.Join(", ", _listeners.Select(l => $"{l.InterfaceName}:{l.Port}")));
         return base.StartAsync(cancellationToken);
@@ -157,7 +171,7 @@ public sealed class DhcpService : BackgroundService
             // sockaddr_in: family (2 bytes), port and address in network order.
             var senderPort = (from[2] << 8) | from[3];
             var senderAddress = (uint)((from[4] << 24) | (from[5] << 16) | (from[6] << 8) | from[7]);
-            if (!_queue.Writer.TryWrite(new Received(listener, copy, length, senderAddress, senderPort)))
+            if (!_queue.Writer.TryWrite(new Received(listener, copy, length, senderAddress, senderPort, _time.GetTimestamp())))
             {
                 ArrayPool<byte>.Shared.Return(copy);
                 Metrics.Drop("queue-full");
@@ -198,6 +212,11 @@ public sealed class DhcpService : BackgroundService
 
     private async Task HandleAsync(Received item, byte[] output, CancellationToken stoppingToken)
     {
+        if (_time.GetElapsedTime(item.ReceivedAt) > MaxQueueAge)
+        {
+            Metrics.Drop("stale");
+            return;
+        }
         if (!DhcpMessage.TryParse(item.Buffer.AsSpan(0, item.Length), out var request, out var error))
         {
             Metrics.Drop(error.ToString());
@@ -269,5 +288,5 @@ public sealed class DhcpService : BackgroundService
         }
     }
 
-    private sealed record Received(DhcpListener Listener, byte[] Buffer, int Length, uint SenderAddress, int SenderPort);
+    private sealed record Received(DhcpListener Listener, byte[] Buffer, int Length, uint SenderAddress, int SenderPort, long ReceivedAt);
 }

@@ -47,7 +47,7 @@ public sealed class DhcpServiceOptions
     public int Workers { get; set; } = 8;
 
     /// <summary>Received datagrams waiting for a worker; beyond this new ones are dropped and counted.</summary>
-    public int QueueLength { get; set; } = 1024;
+    public int QueueLength { get; set; } = 512;
 
     public IEnumerable<string> Validate()
     {

@@ -60,7 +60,7 @@ if (args is ["--in-process", var countText, ..])
 }
 
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
-var options = new DhcpServiceOptions { Interfaces = [iface], Node = "perf", ProxyPort = 0, Workers = workers, QueueLength = 4096 };
+var options = new DhcpServiceOptions { Interfaces = [iface], Node = "perf", ProxyPort = 0, Workers = workers, QueueLength = 512 };
 using var service = new DhcpService(store, Options.Create(options), loggerFactory.CreateLogger<DhcpService>());
 using var stop = new CancellationTokenSource();
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
