@@ -243,21 +243,16 @@ public sealed class DhcpMessage
         offset = 0;
         var done = FillField(main, ref position, ref item, ref offset, reserve: 1);
         main[position++] = DhcpOptionCode.End;
+        // RFC 2131 §4.1: file first (overload bit 1), then sname (bit 2).
         if (!done && fileFree)
         {
             overload |= 1;
-            var file = destination.Slice(FileOffset, FileLength);
-            var p = 0;
-            done = FillField(file, ref p, ref item, ref offset, reserve: 1);
-            file[p] = DhcpOptionCode.End;
+            done = FillOverloadField(destination.Slice(FileOffset, FileLength), ref item, ref offset);
         }
         if (!done && snameFree)
         {
             overload |= 2;
-            var sname = destination.Slice(SnameOffset, SnameLength);
-            var p = 0;
-            done = FillField(sname, ref p, ref item, ref offset, reserve: 1);
-            sname[p] = DhcpOptionCode.End;
+            done = FillOverloadField(destination.Slice(SnameOffset, SnameLength), ref item, ref offset);
         }
         if (!done)
         {
@@ -305,6 +300,14 @@ public sealed class DhcpMessage
             }
         }
         return true;
+    }
+
+    private bool FillOverloadField(Span<byte> field, ref int item, ref int offset)
+    {
+        var position = 0;
+        var done = FillField(field, ref position, ref item, ref offset, reserve: 1);
+        field[position] = DhcpOptionCode.End;
+        return done;
     }
 
     private static int Pad(Span<byte> destination, int length, int limit)
