@@ -3,7 +3,7 @@ namespace RebarProvision.Model;
 /// <summary>An API bearer token. Only a hash of the secret is stored; the secret is shown once, at creation.</summary>
 public sealed class ApiToken : StoredObject
 {
-    public override string Key => Id;
+    protected override string KeyValue => Id;
 
     public string Id { get; set; } = "";
 

@@ -6,7 +6,7 @@ namespace RebarProvision.Model;
 /// </summary>
 public sealed class BootEnv : StoredObject
 {
-    public override string Key => Name;
+    protected override string KeyValue => Name;
 
     public string Name { get; set; } = "";
 

@@ -3,7 +3,7 @@ namespace RebarProvision.Model;
 /// <summary>A content-addressed blob (kernel, initrd, ISO, tarball) in the data directory.</summary>
 public sealed class Image : StoredObject
 {
-    public override string Key => Sha256;
+    protected override string KeyValue => Sha256;
 
     public string Sha256 { get; set; } = "";
 

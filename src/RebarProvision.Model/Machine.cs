@@ -5,7 +5,7 @@ namespace RebarProvision.Model;
 /// <summary>A physical (or virtual) machine known to the provisioner, keyed by uuid and found by any of its MACs.</summary>
 public sealed class Machine : StoredObject
 {
-    public override string Key => Uuid;
+    protected override string KeyValue => Uuid;
 
     public string Uuid { get; set; } = "";
 

@@ -3,7 +3,7 @@ namespace RebarProvision.Model;
 /// <summary>A declared param: its schema (type, default, enum, pattern) and whether it is secret.</summary>
 public sealed class Param : StoredObject
 {
-    public override string Key => Name;
+    protected override string KeyValue => Name;
 
     /// <summary>Param names may contain '/' to group them, e.g. <c>power/password</c>.</summary>
     public string Name { get; set; } = "";

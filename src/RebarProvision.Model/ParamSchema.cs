@@ -61,7 +61,7 @@ public sealed class ParamSchema
         {
             yield return new FieldError(field, $"must match {Pattern}");
         }
-        if (value is JsonValue n && n.TryGetValue<double>(out var d))
+        if (TryGetNumber(value, out var d))
         {
             if (Minimum is { } min && d < min)
             {
@@ -77,14 +77,21 @@ public sealed class ParamSchema
     private static bool HasType(JsonNode value, string type) => type switch
     {
         "string" => value.GetValueKind() == System.Text.Json.JsonValueKind.String,
-        "integer" => value.GetValueKind() == System.Text.Json.JsonValueKind.Number && value is JsonValue v
-                     && v.TryGetValue<double>(out var d) && Math.Floor(d) == d,
+        "integer" => TryGetNumber(value, out var d) && Math.Floor(d) == d,
         "number" => value.GetValueKind() == System.Text.Json.JsonValueKind.Number,
         "boolean" => value.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False,
         "array" => value is JsonArray,
         "object" => value is JsonObject,
         _ => true,
     };
+
+    /// <summary>Any JSON number as a double, whatever CLR type the node was built from.</summary>
+    private static bool TryGetNumber(JsonNode value, out double number)
+    {
+        number = 0;
+        return value.GetValueKind() == System.Text.Json.JsonValueKind.Number
+            && double.TryParse(value.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out number);
+    }
 
     private static bool IsValidRegex(string pattern)
     {

@@ -7,7 +7,7 @@ public sealed class Profile : StoredObject
 {
     public const string GlobalName = "global";
 
-    public override string Key => Name;
+    protected override string KeyValue => Name;
 
     public string Name { get; set; } = "";
 

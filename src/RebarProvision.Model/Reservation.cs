@@ -3,7 +3,7 @@ namespace RebarProvision.Model;
 /// <summary>A fixed address for one MAC, with options of its own.</summary>
 public sealed class Reservation : StoredObject
 {
-    public override string Key => Addr;
+    protected override string KeyValue => Addr;
 
     public string Addr { get; set; } = "";
 

@@ -10,7 +10,10 @@ public abstract class StoredObject
 {
     /// <summary>The object's unique key within its kind (a machine's uuid, a subnet's name, a lease's address).</summary>
     [JsonIgnore]
-    public abstract string Key { get; }
+    public string Key => KeyValue;
+
+    /// <summary>The field that is the key; protected so it is not serialised a second time.</summary>
+    protected abstract string KeyValue { get; }
 
     public DateTimeOffset CreatedAt { get; set; }
 
@@ -26,6 +29,10 @@ public abstract class StoredObject
 
     /// <summary>Structural checks: an object failing them is refused (HTTP 400), never stored.</summary>
     public abstract IEnumerable<FieldError> Validate();
+
+    /// <summary>A deep copy, for changing an object that others may be reading (e.g. one from a cache).</summary>
+    public T CloneAs<T>() where T : StoredObject =>
+        (T)ModelJson.Deserialize(System.Text.Json.JsonSerializer.Serialize(this, GetType(), ModelJson.Options), GetType());
 
     /// <summary>Fields that must be unique across all objects of the kind besides the key (e.g. a machine's MACs).</summary>
     public virtual IEnumerable<UniqueValue> UniqueValues() => [];

@@ -9,7 +9,7 @@ public sealed class Subnet : StoredObject
 {
     public static readonly string[] KnownPickers = ["hint", "nextFree", "mostExpired"];
 
-    public override string Key => Name;
+    protected override string KeyValue => Name;
 
     public string Name { get; set; } = "";
 

@@ -3,7 +3,7 @@ namespace RebarProvision.Model;
 /// <summary>A named Scriban template, referenced by bootenvs and included by other templates.</summary>
 public sealed class Template : StoredObject
 {
-    public override string Key => Name;
+    protected override string KeyValue => Name;
 
     public string Name { get; set; } = "";
 

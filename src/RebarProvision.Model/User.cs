@@ -3,7 +3,7 @@ namespace RebarProvision.Model;
 /// <summary>A local user. The password is only ever stored as a slow-KDF hash.</summary>
 public sealed class User : StoredObject
 {
-    public override string Key => Name;
+    protected override string KeyValue => Name;
 
     public string Name { get; set; } = "";
 

@@ -1,0 +1,26 @@
+using System.Text.Json.Nodes;
+using RebarProvision.Model;
+
+namespace RebarProvision.Rendering;
+
+/// <summary>Everything a per-machine render sees. The caller looks the objects up; rendering never touches storage.</summary>
+/// <param name="Machine">The machine (a placeholder with revision 0 for an unknown one; those renders are not cached).</param>
+/// <param name="BootEnv">The machine's bootenv.</param>
+/// <param name="Params">The machine's params resolved with <see cref="ParamResolver"/>.</param>
+/// <param name="Environment">The answering node's URLs.</param>
+public sealed record MachineRenderContext(
+    Machine Machine,
+    BootEnv BootEnv,
+    IReadOnlyDictionary<string, JsonNode?> Params,
+    RenderEnvironment Environment)
+{
+    public Subnet? Subnet { get; init; }
+
+    public Lease? Lease { get; init; }
+
+    /// <summary>
+    /// A stamp that changes when any input of <see cref="Params"/> changes (the machine's profiles, the global profile,
+    /// declared params), e.g. the highest revision among them. When null a hash of the resolved params is used.
+    /// </summary>
+    public string? ParamsStamp { get; init; }
+}

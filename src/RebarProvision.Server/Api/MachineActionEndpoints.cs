@@ -1,0 +1,74 @@
+using RebarProvision.Model;
+using RebarProvision.Rendering;
+using RebarProvision.Server.Boot;
+using RebarProvision.Server.Machines;
+using RebarProvision.Server.Objects;
+using RebarProvision.Store;
+
+namespace RebarProvision.Server.Api;
+
+/// <summary>Actions on a machine: render a file as it would receive it, reimage it, and report its install result.</summary>
+public static class MachineActionEndpoints
+{
+    public sealed record ReimageRequest(string? BootEnv, List<string>? Profiles);
+
+    public sealed record CallbackRequest(string? Status, string? Message, System.Text.Json.Nodes.JsonObject? Inventory);
+
+    public static void MapMachineActionEndpoints(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/machines/{id}").WithTags("machines");
+
+        group.MapGet("/render/{**path}", RenderAsync).Produces<string>(contentType: "text/plain").ProducesProblem(404);
+
+        group.MapPost("/reimage", async (string id, ReimageRequest body, Inventory inventory, MachineLifecycle lifecycle, HttpContext http, CancellationToken ct) =>
+        {
+            var machine = await inventory.Objects.FindMachineAsync(id, ct) ?? throw new StoreNotFoundException($"machines/{id} does not exist");
+            if (string.IsNullOrWhiteSpace(body.BootEnv))
+            {
+                throw new ValidationFailedException("bootEnv", "is required");
+            }
+            var updated = await lifecycle.ReimageAsync(machine, body.BootEnv, body.Profiles, Actor.Of(http), ct);
+            http.Response.Headers.ETag = Etag.Of(updated.Revision);
+            return Results.Json(updated, ModelJson.Options);
+        }).Produces<Machine>().ProducesValidationProblem().ProducesProblem(404);
+
+        group.MapPost("/callback", async (string id, CallbackRequest body, Inventory inventory, MachineLifecycle lifecycle, HttpContext http, CancellationToken ct) =>
+        {
+            var machine = await inventory.Objects.FindMachineAsync(id, ct) ?? throw new StoreNotFoundException($"machines/{id} does not exist");
+            var updated = await lifecycle.CallbackAsync(machine, body.Status ?? "", body.Message, Actor.Of(http), body.Inventory, ct);
+            return Results.Json(updated, ModelJson.Options);
+        }).Produces<Machine>().ProducesValidationProblem().ProducesProblem(404);
+    }
+
+    /// <summary>
+    /// Exactly what the machine would receive: <c>ipxe</c>, <c>pxelinux</c> and <c>grub</c> name its boot-loader
+    /// documents; any other path is one of its bootenv's templates (e.g. <c>machines/&lt;uuid&gt;/user-data</c>, or
+    /// just <c>user-data</c>).
+    /// </summary>
+    private static async Task<IResult> RenderAsync(string id, string path, HttpContext http, Inventory inventory, BootFiles files, BootRenderer renderer, CancellationToken ct)
+    {
+        var machine = await inventory.Objects.FindMachineAsync(id, ct) ?? throw new StoreNotFoundException($"machines/{id} does not exist");
+        var context = await files.ContextAsync(machine, http.Connection.LocalIpAddress, ct)
+            ?? throw new ValidationFailedException("bootEnv", $"bootenv '{machine.BootEnv}' does not exist");
+        try
+        {
+            RenderedFile? file = path switch
+            {
+                "ipxe" => renderer.RenderBootScript(context, BootLoader.Ipxe),
+                "pxelinux" => renderer.RenderBootScript(context, BootLoader.Pxelinux),
+                "grub" => renderer.RenderBootScript(context, BootLoader.Grub),
+                _ => renderer.RenderMachineFile(context, path)
+                     ?? renderer.RenderMachineFile(context, $"machines/{machine.Uuid}/{path}"),
+            };
+            return file is null
+                ? Problems.NotFound($"bootenv '{context.BootEnv.Name}' serves no file '{path}' for {machine.Name}; it serves: {string.Join(", ", renderer.MachineFilePaths(context).Keys)}")
+                : Results.Text(file.Contents, file.ContentType);
+        }
+        catch (RenderException e)
+        {
+            return Results.Problem(statusCode: 422, title: "Template error", detail: e.Message,
+                extensions: new Dictionary<string, object?> { ["template"] = e.TemplateName, ["line"] = e.Line, ["column"] = e.Column });
+        }
+    }
+
+}

@@ -1,0 +1,163 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using RebarProvision.Model;
+using RebarProvision.Server.Objects;
+using RebarProvision.Store;
+
+namespace RebarProvision.Server.Api;
+
+/// <summary>CRUD for every document kind under <c>/api/v1/{kind}</c>: list, get, create, replace, JSON Patch, delete.</summary>
+public static class ObjectEndpoints
+{
+    public static void MapObjectEndpoints(this RouteGroupBuilder api)
+    {
+        foreach (var kind in ObjectKind.Documents)
+        {
+            var group = api.MapGroup($"/{kind.Name}").WithTags(kind.Name);
+
+            group.MapGet("/", (HttpContext http, Inventory inventory, CancellationToken ct) => ListAsync(kind, http, inventory, ct))
+                .WithName($"list-{kind.Name}")
+                .Produces(StatusCodes.Status200OK, kind.ClrType.MakeArrayType());
+
+            group.MapGet("/{*key}", (string key, HttpContext http, Inventory inventory, CancellationToken ct) => GetAsync(kind, key, http, inventory, ct))
+                .WithName($"get-{kind.Name}")
+                .Produces(StatusCodes.Status200OK, kind.ClrType)
+                .ProducesProblem(StatusCodes.Status404NotFound);
+
+            group.MapPost("/", (HttpContext http, Inventory inventory, CancellationToken ct) => CreateAsync(kind, http, inventory, ct))
+                .WithName($"create-{kind.Name}")
+                .Accepts(kind.ClrType, "application/json")
+                .Produces(StatusCodes.Status201Created, kind.ClrType)
+                .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status409Conflict);
+
+            group.MapPut("/{*key}", (string key, HttpContext http, Inventory inventory, CancellationToken ct) => ReplaceAsync(kind, key, http, inventory, ct))
+                .WithName($"replace-{kind.Name}")
+                .Accepts(kind.ClrType, "application/json")
+                .Produces(StatusCodes.Status200OK, kind.ClrType)
+                .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status404NotFound)
+                .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+            group.MapPatch("/{*key}", (string key, HttpContext http, Inventory inventory, CancellationToken ct) => PatchAsync(kind, key, http, inventory, ct))
+                .WithName($"patch-{kind.Name}")
+                .Accepts<JsonArray>("application/json-patch+json")
+                .Produces(StatusCodes.Status200OK, kind.ClrType)
+                .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status404NotFound)
+                .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+            group.MapDelete("/{*key}", (string key, HttpContext http, Inventory inventory, CancellationToken ct) => DeleteAsync(kind, key, http, inventory, ct))
+                .WithName($"delete-{kind.Name}")
+                .Produces(StatusCodes.Status200OK, kind.ClrType)
+                .ProducesProblem(StatusCodes.Status404NotFound)
+                .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        }
+    }
+
+    /// <summary>Finds an object by its key; machines may also be named by their name.</summary>
+    public static async Task<StoredObject?> FindAsync(ObjectKind kind, string key, IObjectStore objects, CancellationToken ct) =>
+        kind == ObjectKind.Machines
+            ? await objects.FindMachineAsync(key, ct)
+            : await objects.GetAsync(kind, key, ct);
+
+    private static async Task<IResult> ListAsync(ObjectKind kind, HttpContext http, Inventory inventory, CancellationToken ct)
+    {
+        var query = ListQuery.Parse(http.Request.Query);
+        var all = await inventory.Objects.ListAsync(kind, ct);
+        var items = query.Apply(all.Select(o => (JsonObject)JsonSerializer.SerializeToNode(o, o.GetType(), ModelJson.Options)!));
+        http.Response.Headers["X-Total-Count"] = all.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Json(new JsonArray([.. items]), ModelJson.Options);
+    }
+
+    private static async Task<IResult> GetAsync(ObjectKind kind, string key, HttpContext http, Inventory inventory, CancellationToken ct)
+    {
+        var value = await FindAsync(kind, key, inventory.Objects, ct);
+        if (value is null)
+        {
+            return Problems.NotFound($"{kind.Name}/{key} does not exist");
+        }
+        var etag = Etag.Of(value.Revision);
+        if (http.Request.Headers.IfNoneMatch.ToString() == etag)
+        {
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return Ok(http, value);
+    }
+
+    private static async Task<IResult> CreateAsync(ObjectKind kind, HttpContext http, Inventory inventory, CancellationToken ct)
+    {
+        var value = await ApiJson.ReadObjectAsync(http.Request, kind, ct);
+        var stored = await inventory.CreateAsync(value, Actor.Of(http), ct);
+        http.Response.Headers.ETag = Etag.Of(stored.Revision);
+        return Results.Created($"/api/v1/{kind.Name}/{Uri.EscapeDataString(stored.Key)}", (object)stored);
+    }
+
+    private static async Task<IResult> ReplaceAsync(ObjectKind kind, string key, HttpContext http, Inventory inventory, CancellationToken ct)
+    {
+        var current = await FindAsync(kind, key, inventory.Objects, ct);
+        if (current is null)
+        {
+            return Problems.NotFound($"{kind.Name}/{key} does not exist");
+        }
+        var expected = Etag.ExpectedRevision(http.Request);
+        var value = await ApiJson.ReadObjectAsync(http.Request, kind, ct);
+        if (value is Machine { Uuid: "" } machine)
+        {
+            machine.Uuid = current.Key;
+        }
+        if (value.Key != current.Key)
+        {
+            throw new ValidationFailedException(KeyField(kind), $"'{value.Key}' does not match the object being replaced ('{current.Key}'); the key cannot change");
+        }
+        value.Meta ??= [];
+        var stored = await inventory.UpdateAsync(value, expected, Actor.Of(http), ct);
+        return Ok(http, stored);
+    }
+
+    private static async Task<IResult> PatchAsync(ObjectKind kind, string key, HttpContext http, Inventory inventory, CancellationToken ct)
+    {
+        var current = await FindAsync(kind, key, inventory.Objects, ct);
+        if (current is null)
+        {
+            return Problems.NotFound($"{kind.Name}/{key} does not exist");
+        }
+        var expected = Etag.ExpectedRevision(http.Request);
+        if (expected is { } wanted && wanted != current.Revision)
+        {
+            return Problems.PreconditionFailed($"{kind.Name}/{key} is at revision {current.Revision}, not {wanted}");
+        }
+        var operations = await JsonSerializer.DeserializeAsync<JsonNode>(http.Request.Body, ModelJson.Options, ct) as JsonArray
+            ?? throw new ValidationFailedException("$", "a JSON Patch document (an array of operations) is required");
+        var document = JsonSerializer.SerializeToNode(current, current.GetType(), ModelJson.Options)!;
+        var patched = JsonPatch.Apply(document, operations);
+        var value = (StoredObject)(patched.Deserialize(kind.ClrType, ApiJson.Strict) ?? throw new ValidationFailedException("$", "the patch removed the whole object"));
+        if (value.Key != current.Key)
+        {
+            throw new ValidationFailedException(KeyField(kind), "the key cannot change");
+        }
+        // Conditional on the revision the patch was applied to, so a concurrent write is never silently undone.
+        var stored = await inventory.UpdateAsync(value, current.Revision, Actor.Of(http), ct);
+        return Ok(http, stored);
+    }
+
+    private static async Task<IResult> DeleteAsync(ObjectKind kind, string key, HttpContext http, Inventory inventory, CancellationToken ct)
+    {
+        var current = await FindAsync(kind, key, inventory.Objects, ct);
+        if (current is null)
+        {
+            return Problems.NotFound($"{kind.Name}/{key} does not exist");
+        }
+        var deleted = await inventory.DeleteAsync(kind, current.Key, Etag.ExpectedRevision(http.Request), Actor.Of(http), ct);
+        return Results.Json((object)deleted, ModelJson.Options);
+    }
+
+    private static IResult Ok(HttpContext http, StoredObject value)
+    {
+        http.Response.Headers.ETag = Etag.Of(value.Revision);
+        return Results.Json((object)value, ModelJson.Options);
+    }
+
+    private static string KeyField(ObjectKind kind) =>
+        kind == ObjectKind.Machines ? "uuid" : kind == ObjectKind.Reservations ? "addr" : kind == ObjectKind.Images ? "sha256" : kind == ObjectKind.Tokens ? "id" : "name";
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using RebarProvision.Model;
+using RebarProvision.Server.Objects;
+using RebarProvision.Rendering;
+using RebarProvision.Server.Api;
+using RebarProvision.Server.Auth;
+using RebarProvision.Server.Boot;
+using RebarProvision.Server.Machines;
+using RebarProvision.Server.Tftp;
+using RebarProvision.Server.Configuration;
+using RebarProvision.Server.Content;
+using RebarProvision.Server.Events;
+using RebarProvision.Server.Metrics;
+using RebarProvision.Store;
+using Serilog;
+
+namespace RebarProvision.Server.Hosting;
+
+/// <summary>
+/// Wires the one process: the store, the API and HTTP boot listeners on Kestrel, and the UDP services. Everything
+/// here is composition; the work is done in the services it registers.
+/// </summary>
+public static class ServerHost
+{
+    /// <summary>Opens and migrates the store, loads content into an empty one, and builds the application.</summary>
+    public static async Task<WebApplication> BuildAsync(ServerOptions options, Serilog.ILogger logger, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(options.DataDir);
+        // Resilience wraps the store at this one seam (DESIGN §7): timeouts, retries with jitter, a circuit breaker.
+        IStore store = new ResilientStore(StoreFactory.Create(options.Store, options.Store == "postgres" ? options.Postgres! : options.DataDir));
+        await store.MigrateAsync(cancellationToken);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Host.UseSerilog(logger, dispose: false);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<EventBus>();
+        var cache = new ObjectCache();
+        await cache.LoadAsync(store, cancellationToken);
+        builder.Services.AddSingleton(cache);
+        builder.Services.AddSingleton<Inventory>();
+        var tokens = new MachineTokens(MachineTokens.LoadOrCreateKey(options.DataDir), TimeProvider.System);
+        builder.Services.AddSingleton(tokens);
+        builder.Services.AddSingleton(new BootRenderer(new TemplateSandbox(cache, machine => tokens.Issue(machine.Uuid))));
+        builder.Services.AddSingleton<Discovery>();
+        builder.Services.AddSingleton<MachineLifecycle>();
+        builder.Services.AddSingleton<BootFiles>();
+        if (options.TftpPort != 0)
+        {
+            builder.Services.AddSingleton<BootTftpSource>();
+            builder.Services.AddHostedService<TftpService>();
+        }
+        builder.Services.AddSingleton<ContentImporter>();
+        builder.Services.AddSingleton<PrometheusExporter>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi("v1");
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = ModelJson.Options.PropertyNamingPolicy;
+            json.SerializerOptions.PropertyNameCaseInsensitive = true;
+            json.SerializerOptions.DefaultIgnoreCondition = ModelJson.Options.DefaultIgnoreCondition;
+            foreach (var converter in ModelJson.Options.Converters)
+            {
+                json.SerializerOptions.Converters.Add(converter);
+            }
+        });
+        ConfigureKestrel(builder, options);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Use((http, next) => Listener.EnforceAsync(http, () => next(http)));
+
+        var api = new Listener("api", options.ApiPort);
+        var group = app.MapGroup("/api/v1").AddEndpointFilter<ProblemFilter>().WithMetadata(api);
+        group.MapMachineActionEndpoints();
+        group.MapObjectEndpoints();
+        group.MapLeaseEndpoints();
+        group.MapEventEndpoints();
+        group.MapContentEndpoints();
+        app.MapOpenApi("/api/v1/openapi.json").WithMetadata(api);
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/readyz", async (IStore s, CancellationToken ct) =>
+            await s.PingAsync(ct) ? Results.Text("ready\n") : Problems.Unavailable("the store does not answer"));
+        app.MapGet("/metrics", (PrometheusExporter exporter) => Results.Text(exporter.Render(), "text/plain; version=0.0.4")).WithMetadata(api);
+
+        if (options.HttpPort != 0)
+        {
+            app.MapBootEndpoints(new Listener("boot", options.HttpPort));
+        }
+
+        var importer = app.Services.GetRequiredService<ContentImporter>();
+        await ContentSeeder.SeedAsync(options, importer, app.Services.GetRequiredService<ILogger<ContentImporter>>(), cancellationToken);
+        app.Lifetime.ApplicationStopped.Register(() => store.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        return app;
+    }
+
+    private static void ConfigureKestrel(WebApplicationBuilder builder, ServerOptions options)
+    {
+        var listen = options.Listen is null ? IPAddress.Any : IPAddress.Parse(options.Listen);
+        var certificate = options.ApiPort != 0 && options.ApiTls ? ServerCertificate.LoadOrCreate(options.DataDir) : null;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            if (options.HttpPort != 0)
+            {
+                kestrel.Listen(listen, options.HttpPort);
+            }
+            if (options.ApiPort != 0)
+            {
+                kestrel.Listen(listen, options.ApiPort, endpoint =>
+                {
+                    if (certificate is not null)
+                    {
+                        endpoint.UseHttps(certificate);
+                    }
+                });
+            }
+        });
+    }
+}

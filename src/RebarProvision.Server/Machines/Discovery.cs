@@ -1,0 +1,74 @@
+using System.Threading.RateLimiting;
+using RebarProvision.Model;
+using RebarProvision.Server.Configuration;
+using RebarProvision.Server.Objects;
+using RebarProvision.Store;
+
+namespace RebarProvision.Server.Machines;
+
+/// <summary>
+/// What happens to a MAC the inventory does not know (DESIGN §4 step 2): with the <c>discovery</c> policy it becomes a
+/// discovered machine booting the discovery bootenv; with <c>ignore</c> it stays unknown and gets no PXE boot.
+/// Creation is rate-limited, so a flood of random MACs cannot fill the database.
+/// </summary>
+public sealed class Discovery : IDisposable
+{
+    private readonly Inventory _inventory;
+    private readonly ServerOptions _options;
+    private readonly TokenBucketRateLimiter _limiter;
+
+    public Discovery(Inventory inventory, ServerOptions options)
+    {
+        _inventory = inventory;
+        _options = options;
+        _limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = options.DiscoveryBurst,
+            TokensPerPeriod = options.DiscoveryRatePerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
+    }
+
+    public bool Enabled => _options.UnknownMachinePolicy == "discovery";
+
+    /// <summary>The machine owning the MAC, creating a discovered one when the policy allows and the rate limit has room.</summary>
+    /// <returns>The machine, or null when the MAC stays unknown (policy ignore, or rate-limited).</returns>
+    public async Task<Machine?> FindOrDiscoverAsync(string mac, string? arch = null, string? clientUuid = null, CancellationToken cancellationToken = default)
+    {
+        if (_inventory.Cache.MachineByMac(mac) is { } known)
+        {
+            return known;
+        }
+        if (!Enabled)
+        {
+            return null;
+        }
+        using var lease = _limiter.AttemptAcquire();
+        if (!lease.IsAcquired)
+        {
+            return null;
+        }
+        var machine = new Machine
+        {
+            Name = "m-" + mac.Replace(":", "", StringComparison.Ordinal),
+            HardwareAddrs = [mac],
+            Arch = arch ?? "amd64",
+            ClientUuid = clientUuid,
+            BootEnv = MachineLifecycle.DiscoveryBootEnv,
+            State = MachineState.Discovered,
+        };
+        try
+        {
+            return (Machine)await _inventory.CreateAsync(machine, "discovery", cancellationToken);
+        }
+        catch (StoreConflictException)
+        {
+            // Another request (or node) discovered it at the same moment.
+            return await _inventory.Objects.FindMachineByMacAsync(mac, cancellationToken);
+        }
+    }
+
+    public void Dispose() => _limiter.Dispose();
+}

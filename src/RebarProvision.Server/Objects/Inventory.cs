@@ -1,0 +1,133 @@
+using RebarProvision.Model;
+using RebarProvision.Server.Api;
+using RebarProvision.Server.Events;
+using RebarProvision.Server.Machines;
+using RebarProvision.Store;
+
+namespace RebarProvision.Server.Objects;
+
+/// <summary>
+/// The one write path for inventory objects, used by the API, content import, discovery and callbacks alike:
+/// normalise, validate (refuse structural errors), check references (store the object but mark it invalid and
+/// say why), write with the expected revision, and publish the change as an event.
+/// </summary>
+public sealed class Inventory
+{
+    private readonly IStore _store;
+    private readonly EventBus _events;
+    private readonly ObjectCache _cache;
+
+    public Inventory(IStore store, EventBus events, ObjectCache cache)
+    {
+        _store = store;
+        _events = events;
+        _cache = cache;
+    }
+
+    public ObjectCache Cache => _cache;
+
+    public IObjectStore Objects => _store.Objects;
+
+    public async Task<StoredObject> CreateAsync(StoredObject value, string actor, CancellationToken cancellationToken = default)
+    {
+        await PrepareAsync(value, cancellationToken);
+        if (value is Machine { State: MachineState.Discovered } machine && !MachineLifecycle.IsPassive(machine.BootEnv))
+        {
+            machine.State = MachineState.Provisioning;
+        }
+        var stored = await _store.Objects.CreateAsync(value, cancellationToken);
+        _cache.Apply(stored);
+        await _events.PublishAsync(KindOf(stored), "created", stored, actor, cancellationToken);
+        return stored;
+    }
+
+    public async Task<StoredObject> UpdateAsync(StoredObject value, long? expectedRevision, string actor, CancellationToken cancellationToken = default)
+    {
+        await PrepareAsync(value, cancellationToken);
+        if (value is Machine machine && await _store.Objects.GetAsync(ObjectKind.Machines, machine.Key, cancellationToken) is Machine current)
+        {
+            // DESIGN §4: choosing a bootenv that installs something puts the machine into provisioning.
+            if (machine.BootEnv != current.BootEnv && !MachineLifecycle.IsPassive(machine.BootEnv) && machine.State == current.State)
+            {
+                machine.State = MachineState.Provisioning;
+            }
+        }
+        var stored = await _store.Objects.UpdateAsync(value, expectedRevision, cancellationToken);
+        _cache.Apply(stored);
+        await _events.PublishAsync(KindOf(stored), "updated", stored, actor, cancellationToken);
+        return stored;
+    }
+
+    /// <summary>Creates the object, or replaces the one with its key (content import).</summary>
+    public async Task<StoredObject> UpsertAsync(StoredObject value, string actor, CancellationToken cancellationToken = default)
+    {
+        var existing = await _store.Objects.GetAsync(KindOf(value), value.Key, cancellationToken);
+        return existing is null
+            ? await CreateAsync(value, actor, cancellationToken)
+            : await UpdateAsync(value, null, actor, cancellationToken);
+    }
+
+    public async Task<StoredObject> DeleteAsync(ObjectKind kind, string key, long? expectedRevision, string actor, CancellationToken cancellationToken = default)
+    {
+        var deleted = await _store.Objects.DeleteAsync(kind, key, expectedRevision, cancellationToken);
+        _cache.Remove(deleted);
+        await _events.PublishAsync(kind, "deleted", deleted, actor, cancellationToken);
+        return deleted;
+    }
+
+    public static ObjectKind KindOf(StoredObject value) =>
+        ObjectKind.Documents.First(k => k.ClrType == value.GetType());
+
+    private async Task PrepareAsync(StoredObject value, CancellationToken cancellationToken)
+    {
+        switch (value)
+        {
+            case Machine machine:
+                machine.Normalize();
+                break;
+            case Reservation reservation:
+                reservation.Normalize();
+                break;
+        }
+        var errors = value.Validate().ToList();
+        if (errors.Count > 0)
+        {
+            throw new ValidationFailedException(errors);
+        }
+        value.Errors = await CheckReferencesAsync(value, cancellationToken);
+        value.Validated = value.Errors.Count == 0;
+    }
+
+    /// <summary>References to other objects; a missing one does not refuse the write, it marks the object invalid.</summary>
+    private async Task<List<string>> CheckReferencesAsync(StoredObject value, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        async Task Require(ObjectKind kind, string? key, string field)
+        {
+            if (!string.IsNullOrEmpty(key) && await _store.Objects.GetAsync(kind, key, cancellationToken) is null)
+            {
+                problems.Add($"{field}: {kind.Name.TrimEnd('s')} '{key}' does not exist");
+            }
+        }
+        switch (value)
+        {
+            case Machine machine:
+                await Require(ObjectKind.BootEnvs, machine.BootEnv, "bootEnv");
+                for (var i = 0; i < machine.Profiles.Count; i++)
+                {
+                    await Require(ObjectKind.Profiles, machine.Profiles[i], $"profiles[{i}]");
+                }
+                break;
+            case BootEnv bootEnv:
+                for (var i = 0; i < bootEnv.Templates.Count; i++)
+                {
+                    await Require(ObjectKind.Templates, bootEnv.Templates[i].Template, $"templates[{i}].template");
+                }
+                break;
+            case Reservation reservation:
+                await Require(ObjectKind.Subnets, reservation.Subnet, "subnet");
+                break;
+        }
+        return problems;
+    }
+}

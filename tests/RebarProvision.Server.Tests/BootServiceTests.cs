@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+
+namespace RebarProvision.Server.Tests;
+
+/// <summary>The HTTP boot service as a booting machine sees it, on the real server.</summary>
+public sealed class BootServiceTests : IAsyncLifetime
+{
+    private TestServer _server = null!;
+    private string _uuid = "";
+
+    private const string Mac = "52:54:00:12:34:56";
+
+    public async Task InitializeAsync()
+    {
+        _server = await TestServer.StartAsync(o => o.Content = TestServer.ShippedContent());
+        await (await _server.Api.PostJsonAsync("templates", """{"name":"test-user-data","contents":"#cloud-config\nhostname: {{ machine.name }}\nntp: {{ param 'ntp' }}\n"}""")).Expect(HttpStatusCode.Created);
+        await (await _server.Api.PostJsonAsync("bootenvs", """
+            {"name":"tiny","kernel":"tiny/vmlinuz","initrds":["tiny/initrd.img"],
+             "bootParams":"console=ttyS0 provision.url={{ env.provisioner_url }}/machines/{{ machine.uuid }}/user-data",
+             "templates":[{"name":"user-data","path":"machines/{{ machine.uuid }}/user-data","template":"test-user-data"}]}
+            """)).Expect(HttpStatusCode.Created);
+        await (await _server.Api.PostJsonAsync("profiles", """{"name":"global","params":{"ntp":"10.0.0.9"}}""")).Expect(HttpStatusCode.Created);
+        var machine = await (await (await _server.Api.PostJsonAsync("machines", $$"""{"name":"vm1","hardwareAddrs":["{{Mac}}"],"bootEnv":"tiny"}""")).Expect(HttpStatusCode.Created)).JsonAsync();
+        _uuid = machine["uuid"]!.GetValue<string>();
+        var files = Path.Combine(_server.Options.DataDir, "files", "bootenvs", "tiny");
+        Directory.CreateDirectory(files);
+        await File.WriteAllBytesAsync(Path.Combine(files, "vmlinuz"), Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7)).ToArray());
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task The_iPXE_script_boots_the_machines_bootenv_with_URLs_on_the_answering_node()
+    {
+        var script = await (await (await _server.Boot.GetAsync($"boot/{Mac}.ipxe")).Expect(HttpStatusCode.OK)).Content.ReadAsStringAsync();
+        var baseUrl = $"http://127.0.0.1:{_server.Options.HttpPort}";
+        Assert.StartsWith("#!ipxe", script);
+        Assert.Contains($"kernel {baseUrl}/files/bootenvs/tiny/tiny/vmlinuz", script);
+        Assert.Contains("initrd=initrd.img", script);
+        Assert.Contains($"provision.url={baseUrl}/machines/{_uuid}/user-data", script);
+
+        var machine = await (await _server.Api.GetAsync($"machines/{_uuid}")).JsonAsync();
+        Assert.NotNull(machine["lastBootAt"]);
+    }
+
+    [Fact]
+    public async Task A_machines_cloud_init_is_rendered_with_its_resolved_params()
+    {
+        var userData = await (await (await _server.Boot.GetAsync($"machines/{_uuid}/user-data")).Expect(HttpStatusCode.OK)).Content.ReadAsStringAsync();
+        Assert.Equal("#cloud-config\nhostname: vm1\nntp: 10.0.0.9\n", userData);
+        var viaApi = await (await (await _server.Api.GetAsync($"machines/vm1/render/user-data")).Expect(HttpStatusCode.OK)).Content.ReadAsStringAsync();
+        Assert.Equal(userData, viaApi);
+    }
+
+    [Fact]
+    public async Task A_Range_request_gets_exactly_those_bytes_of_the_kernel()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "files/bootenvs/tiny/vmlinuz");
+        request.Headers.Range = new RangeHeaderValue(1000, 1099);
+        var response = await (await _server.Boot.SendAsync(request)).Expect(HttpStatusCode.PartialContent);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(Enumerable.Range(1000, 100).Select(i => (byte)(i * 7)), bytes);
+
+        var head = await _server.Boot.SendAsync(new HttpRequestMessage(HttpMethod.Head, "files/bootenvs/tiny/vmlinuz"));
+        await head.Expect(HttpStatusCode.OK);
+        Assert.Equal(100_000, head.Content.Headers.ContentLength);
+        var etag = head.Headers.ETag!;
+        var again = new HttpRequestMessage(HttpMethod.Get, "files/bootenvs/tiny/vmlinuz");
+        again.Headers.IfNoneMatch.Add(etag);
+        await (await _server.Boot.SendAsync(again)).Expect(HttpStatusCode.NotModified);
+    }
+
+    [Theory]
+    [InlineData("files/../../../../etc/passwd")]
+    [InlineData("files/%2e%2e/%2e%2e/etc/passwd")]
+    [InlineData("files/..%2f..%2f..%2fetc%2fpasswd")]
+    [InlineData("files/bootenvs/tiny/..%5c..%5cetc%5cpasswd")]
+    [InlineData("files//etc/passwd")]
+    [InlineData("..%2f..%2fetc%2fpasswd")]
+    [InlineData("files/link-out/passwd")]
+    public async Task Traversal_attempts_get_nothing_outside_the_roots(string path)
+    {
+        Directory.CreateSymbolicLink(Path.Combine(_server.Options.DataDir, "files", "link-out"), "/etc");
+        var response = await _server.Boot.GetAsync(path);
+        Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{path}: {(int)response.StatusCode}");
+        Assert.DoesNotContain("root:", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_installer_callback_with_the_machine_token_marks_it_installed_and_flips_it_to_local()
+    {
+        var script = await (await _server.Api.GetAsync($"machines/vm1/render/ipxe")).Content.ReadAsStringAsync();
+        Assert.Contains("kernel", script);
+        var token = TokenFor(_uuid);
+
+        var wrong = await _server.Boot.PostAsync($"machines/{_uuid}/callback?token=1.bad", new FormUrlEncodedContent([new("status", "installed")]));
+        await wrong.Expect(HttpStatusCode.Unauthorized);
+
+        var ok = await _server.Boot.PostAsync($"machines/{_uuid}/callback?token={token}", new FormUrlEncodedContent([new("status", "installed")]));
+        await ok.Expect(HttpStatusCode.OK);
+        var machine = await (await _server.Api.GetAsync($"machines/{_uuid}")).JsonAsync();
+        Assert.Equal("installed", machine["state"]!.GetValue<string>());
+        Assert.Equal("local", machine["bootEnv"]!.GetValue<string>());
+        var events = (await (await _server.Api.GetAsync($"events?key={_uuid}")).JsonAsync()).AsArray();
+        Assert.Contains(events, e => e!["actor"]!.GetValue<string>() == "machine:vm1");
+    }
+
+    [Fact]
+    public async Task A_token_of_one_machine_does_not_work_for_another()
+    {
+        var other = await (await (await _server.Api.PostJsonAsync("machines", """{"name":"vm2","hardwareAddrs":["52:54:00:00:00:02"],"bootEnv":"tiny"}""")).Expect(HttpStatusCode.Created)).JsonAsync();
+        var response = await _server.Boot.PostAsync($"machines/{other["uuid"]}/callback?token={TokenFor(_uuid)}", new FormUrlEncodedContent([new("status", "installed")]));
+        await response.Expect(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task An_unknown_MAC_booting_iPXE_is_discovered_and_gets_the_discovery_script()
+    {
+        var response = await _server.Boot.GetAsync("boot/52:54:00:99:99:99.ipxe");
+        await response.Expect(HttpStatusCode.OK);
+        var machines = (await (await _server.Api.GetAsync("machines?hardwareAddrs=52:54:00:99:99:99")).JsonAsync()).AsArray();
+        var discovered = Assert.Single(machines);
+        Assert.Equal("discovered", discovered!["state"]!.GetValue<string>());
+        Assert.Equal("discovery", discovered["bootEnv"]!.GetValue<string>());
+    }
+
+    private string TokenFor(string uuid) =>
+        _server.Service<RebarProvision.Server.Auth.MachineTokens>().Issue(uuid);
+}

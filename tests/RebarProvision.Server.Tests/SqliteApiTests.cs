@@ -1,0 +1,6 @@
+namespace RebarProvision.Server.Tests;
+
+public sealed class SqliteApiTests : ApiContract
+{
+    protected override Task<TestServer> StartServerAsync() => TestServer.StartAsync();
+}
