@@ -19,9 +19,9 @@ public sealed class DhcpResponder
     private readonly DhcpMetrics _metrics;
     private readonly ILogger _logger;
     private readonly DhcpNetworks _networks;
-    private readonly MachineDiscovery _discovery;
+    private readonly IUnknownMachines _discovery;
 
-    public DhcpResponder(IStore store, DhcpServiceOptions options, DhcpMetrics metrics, TimeProvider? time = null, ILogger? logger = null)
+    public DhcpResponder(IStore store, DhcpServiceOptions options, DhcpMetrics metrics, TimeProvider? time = null, ILogger? logger = null, IUnknownMachines? unknownMachines = null)
     {
         _store = store;
         _options = options;
@@ -29,7 +29,7 @@ public sealed class DhcpResponder
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _networks = new DhcpNetworks(store, TimeSpan.FromSeconds(Math.Max(0, options.RefreshSeconds)), _logger);
-        _discovery = new MachineDiscovery(store, options, _time);
+        _discovery = unknownMachines ?? new MachineDiscovery(store, options, _time);
     }
 
     /// <summary>Reloads subnets and reservations now (they are otherwise reloaded every RefreshSeconds).</summary>

@@ -39,14 +39,14 @@ public sealed class DhcpService : BackgroundService
     private readonly List<DhcpListener> _listeners = [];
     private uint _advertise;
 
-    public DhcpService(IStore store, IOptions<DhcpServiceOptions> options, ILogger<DhcpService> logger, TimeProvider? timeProvider = null)
+    public DhcpService(IStore store, IOptions<DhcpServiceOptions> options, ILogger<DhcpService> logger, TimeProvider? timeProvider = null, IUnknownMachines? unknownMachines = null)
     {
         _store = store;
         _options = options.Value;
         _logger = logger;
         _time = timeProvider ?? TimeProvider.System;
         Metrics = new DhcpMetrics();
-        _responder = new DhcpResponder(store, _options, Metrics, _time, logger);
+        _responder = new DhcpResponder(store, _options, Metrics, _time, logger, unknownMachines);
         _queue = Channel.CreateBounded<Received>(new BoundedChannelOptions(Math.Max(1, _options.QueueLength))
         {
             SingleReader = false,

@@ -10,7 +10,7 @@ namespace RebarProvision.Server.Dhcp;
 /// at most a token bucket's worth per second so a flood of random MACs cannot fill the store; "ignore" leaves
 /// unknown machines without boot options.
 /// </summary>
-internal sealed class MachineDiscovery(IStore store, DhcpServiceOptions options, TimeProvider time)
+internal sealed class MachineDiscovery(IStore store, DhcpServiceOptions options, TimeProvider time) : IUnknownMachines
 {
     private readonly ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
     private readonly TokenBucket _creations = new(options.DiscoveryRatePerSecond, Math.Max(1, options.DiscoveryRatePerSecond * 10));

@@ -5,6 +5,7 @@ using RebarProvision.Rendering;
 using RebarProvision.Server.Api;
 using RebarProvision.Server.Auth;
 using RebarProvision.Server.Boot;
+using RebarProvision.Server.Dhcp;
 using RebarProvision.Server.Machines;
 using RebarProvision.Server.Tftp;
 using RebarProvision.Server.Configuration;
@@ -47,6 +48,17 @@ public static class ServerHost
         builder.Services.AddSingleton<Discovery>();
         builder.Services.AddSingleton<MachineLifecycle>();
         builder.Services.AddSingleton<BootFiles>();
+        if (options.DhcpInterfaces.Count > 0)
+        {
+            builder.Services.AddSingleton<IUnknownMachines, DhcpDiscovery>();
+            builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(DhcpOptionsFrom(options)));
+            builder.Services.AddHostedService(sp => new DhcpService(
+                sp.GetRequiredService<IStore>(),
+                sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DhcpServiceOptions>>(),
+                sp.GetRequiredService<ILogger<DhcpService>>(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<IUnknownMachines>()));
+        }
         if (options.TftpPort != 0)
         {
             builder.Services.AddSingleton<BootTftpSource>();
@@ -97,6 +109,23 @@ public static class ServerHost
         await ContentSeeder.SeedAsync(options, importer, app.Services.GetRequiredService<ILogger<ContentImporter>>(), cancellationToken);
         app.Lifetime.ApplicationStopped.Register(() => store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
+    }
+
+    private static DhcpServiceOptions DhcpOptionsFrom(ServerOptions options)
+    {
+        var dhcp = new DhcpServiceOptions
+        {
+            Interfaces = [.. options.DhcpInterfaces],
+            Port = options.DhcpPort,
+            ProxyPort = options.ProxyPort,
+            Node = options.Node,
+            HttpPort = options.HttpPort,
+            AdvertiseAddress = options.Advertise,
+            UnknownMachinePolicy = options.UnknownMachinePolicy,
+            DiscoveryRatePerSecond = options.DiscoveryRatePerSecond,
+        };
+        var errors = dhcp.Validate().ToList();
+        return errors.Count == 0 ? dhcp : throw new ConfigurationException("dhcp: " + string.Join("; ", errors));
     }
 
     private static void ConfigureKestrel(WebApplicationBuilder builder, ServerOptions options)
