@@ -41,15 +41,7 @@ public static class MachineCommands
             var response = await context.Client.SendAsync(HttpMethod.Post, path, body.ToJsonString(), "application/json", ct);
             var reimaged = response.Json();
             await context.Error.WriteLineAsync($"machine {reimaged["name"]} will install {reimaged["bootEnv"]} on its next boot");
-            if (context.Value(wait))
-            {
-                reimaged = await new MachineWaiter(context.Client, context.Error).WaitAsync(ApiKind.Machines.KeyOf(reimaged), "installed", context.Value(timeout), ct);
-            }
-            if (context.FormatGiven)
-            {
-                context.Output(OutputFormat.Yaml).WriteObject(reimaged, ApiKind.Machines.Columns);
-            }
-            return ExitCodes.Ok;
+            return await WaitAndShowAsync(context, reimaged, context.Value(wait) ? "installed" : null, context.Value(timeout), ct);
         });
         return command;
     }
@@ -65,14 +57,23 @@ public static class MachineCommands
         {
             // Events are keyed by uuid; the operator may have given a name.
             var found = (await context.Client.GetAsync(ApiPath.Object("machines", context.Value(machine)), ct)).Json();
-            var reached = await new MachineWaiter(context.Client, context.Error).WaitAsync(ApiKind.Machines.KeyOf(found), context.Value(state)!, context.Value(timeout), ct);
-            if (context.FormatGiven)
-            {
-                context.Output(OutputFormat.Yaml).WriteObject(reached, ApiKind.Machines.Columns);
-            }
-            return ExitCodes.Ok;
+            return await WaitAndShowAsync(context, found, context.Value(state), context.Value(timeout), ct);
         });
         return command;
+    }
+
+    /// <summary>Waits for the state (unless null), then prints the machine when -o asked for it.</summary>
+    private static async Task<int> WaitAndShowAsync(CliContext context, JsonNode machine, string? state, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (state is not null)
+        {
+            machine = await new MachineWaiter(context.Client, context.Error).WaitAsync(ApiKind.Machines.KeyOf(machine), state, timeout, cancellationToken);
+        }
+        if (context.FormatGiven)
+        {
+            context.Output(OutputFormat.Yaml).WriteObject(machine, ApiKind.Machines.Columns);
+        }
+        return ExitCodes.Ok;
     }
 
     private static Command Render(CommandAction action)
