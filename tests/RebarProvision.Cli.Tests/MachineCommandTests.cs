@@ -131,18 +131,15 @@ public sealed class MachineCommandTests : CliTest
             bootenvs:
               - name: installer
                 templates:
-                  - name: user-data
-                    path: machines/{{ machine.uuid }}/user-data
-                    contents: |
-                      #cloud-config
-                      hostname: {{ machine.name }}
+                  - name: hostname
+                    path: machines/{{ machine.uuid }}/hostname
+                    contents: "{{ machine.name }}.lab.example"
             """;
         (await Cli.RunAsync("import", "-f", File("bundle.yaml", bundle))).Expect(0);
         (await Cli.RunWithInputAsync("name: web1\nbootEnv: installer\nhardwareAddrs: [\"52:54:00:00:01:02\"]\n", "machines", "create", "-f", "-")).Expect(0);
 
-        var run = (await Cli.RunAsync("machines", "render", "web1", "user-data")).Expect(0);
+        var run = (await Cli.RunAsync("machines", "render", "web1", "hostname")).Expect(0);
 
-        Assert.StartsWith("#cloud-config\nhostname: web1", run.Stdout);
-        Assert.Equal(await Server.Api.GetStringAsync("machines/web1/render/user-data"), run.Stdout);
+        Assert.Equal("web1.lab.example", run.Stdout);
     }
 }
