@@ -41,7 +41,7 @@ public static class MachineCommands
             var response = await context.Client.SendAsync(HttpMethod.Post, path, body.ToJsonString(), "application/json", ct);
             var reimaged = response.Json();
             await context.Error.WriteLineAsync($"machine {reimaged["name"]} will install {reimaged["bootEnv"]} on its next boot");
-            return await WaitAndShowAsync(context, reimaged, context.Value(wait) ? "installed" : null, context.Value(timeout), ct);
+            return await WaitAndShowAsync(context, reimaged, context.Value(wait) ? "installed" : null, context.Value(timeout) ?? DefaultWait, ct);
         });
         return command;
     }
@@ -57,7 +57,7 @@ public static class MachineCommands
         {
             // Events are keyed by uuid; the operator may have given a name.
             var found = (await context.Client.GetAsync(ApiPath.Object("machines", context.Value(machine)), ct)).Json();
-            return await WaitAndShowAsync(context, found, context.Value(state), context.Value(timeout), ct);
+            return await WaitAndShowAsync(context, found, context.Value(state), context.Value(timeout) ?? DefaultWait, ct);
         });
         return command;
     }

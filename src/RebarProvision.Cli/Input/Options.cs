@@ -16,10 +16,10 @@ public static class Options
         Description = "only write if the object is still at this ETag (revision); without it the current revision is used",
     };
 
-    public static Option<TimeSpan> Timeout(TimeSpan fallback) => new("--timeout")
+    /// <summary>A duration; null when not given (no default here, so help shows "30m" rather than "00:30:00").</summary>
+    public static Option<TimeSpan?> Timeout(TimeSpan fallback) => new("--timeout")
     {
         Description = $"how long to wait, e.g. 30s, 5m, 1h (default {Duration.Format(fallback)})",
-        DefaultValueFactory = _ => fallback,
         CustomParser = result =>
         {
             var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
