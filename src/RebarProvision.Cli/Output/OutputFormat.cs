@@ -1,0 +1,8 @@
+namespace RebarProvision.Cli.Output;
+
+public enum OutputFormat
+{
+    Table,
+    Json,
+    Yaml,
+}

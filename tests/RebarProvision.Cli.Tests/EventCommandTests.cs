@@ -1,0 +1,70 @@
+using System.Text.Json.Nodes;
+
+namespace RebarProvision.Cli.Tests;
+
+public sealed class EventCommandTests : CliTest
+{
+    private static async Task UntilAsync(Func<bool> condition, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task Watch_prints_each_matching_event_as_it_happens_until_cancelled()
+    {
+        var stdout = new CapturedOutput();
+        var stderr = new CapturedOutput();
+        using var stop = new CancellationTokenSource();
+        var watch = Program.RunAsync(["events", "watch", "--kind", "profile.*"], stdout, stderr, Cli.Environment(), stop.Token);
+        await Task.Delay(500);
+
+        (await Cli.RunAsync("profiles", "create", "-f", File("p.yaml", "name: rack1\n"))).Expect(0);
+        (await Cli.RunAsync("bootenvs", "create", "-f", File("b.yaml", "name: other\n"))).Expect(0);
+        (await Cli.RunAsync("profiles", "delete", "rack1")).Expect(0);
+        await UntilAsync(() => stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 2, TimeSpan.FromSeconds(10));
+        await stop.CancelAsync();
+        var code = await watch.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(ExitCodes.Ok, code);
+        var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Matches(@"  profile\.\w+  rack1  by ", lines[0]);
+        Assert.DoesNotContain(lines, l => l.Contains("other", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Watch_with_json_output_prints_one_JSON_event_per_line()
+    {
+        var stdout = new CapturedOutput();
+        using var stop = new CancellationTokenSource();
+        var watch = Program.RunAsync(["events", "watch", "-o", "json", "--kind", "profile.*"], stdout, new CapturedOutput(), Cli.Environment(), stop.Token);
+        await Task.Delay(500);
+
+        (await Cli.RunAsync("profiles", "create", "-f", File("p.yaml", "name: rack1\n"))).Expect(0);
+        await UntilAsync(() => stdout.ToString().Contains('\n', StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        await stop.CancelAsync();
+        Assert.Equal(ExitCodes.Ok, await watch.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        var value = JsonNode.Parse(stdout.ToString().Split('\n')[0])!;
+        Assert.Equal("rack1", value["key"]!.GetValue<string>());
+        Assert.StartsWith("profile.", value["kind"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_shows_stored_events_filtered_by_key()
+    {
+        (await Cli.RunAsync("profiles", "create", "-f", File("p.yaml", "name: rack1\n"))).Expect(0);
+        (await Cli.RunAsync("profiles", "create", "-f", File("q.yaml", "name: rack2\n"))).Expect(0);
+
+        var run = (await Cli.RunAsync("events", "list", "--key", "rack2")).Expect(0);
+
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^ID\s+TIME\s+KIND\s+KEY\s+ACTOR$", lines[0]);
+        Assert.Single(lines[1..]);
+        Assert.Contains("rack2", lines[1]);
+    }
+}
