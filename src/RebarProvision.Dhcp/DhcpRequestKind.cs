@@ -29,6 +29,18 @@ public static class DhcpRequestKind
     /// The lease key for a client: option 61 when sent (RFC 2131 §4.2: the client identifier, if present, names the
     /// client), else chaddr.
     /// </summary>
-    public static string ClientToken(DhcpMessage request) =>
-        request.Options.Get(DhcpOptionCode.ClientIdentifier) is { Length: > 0 } id ? DhcpMessage.FormatHex(id) : request.ClientMac;
+    /// <remarks>
+    /// RFC 2131 §4.2: a client identifier, when sent, names the client. Most clients (udhcpc, iPXE, systemd) send type 1
+    /// followed by their own MAC; that identifier and the MAC name the same client, so the token is the MAC, and
+    /// leases stay findable by MAC for machines, renders and the API.
+    /// </remarks>
+    public static string ClientToken(DhcpMessage request)
+    {
+        if (request.Options.Get(DhcpOptionCode.ClientIdentifier) is not { Length: > 0 } id)
+        {
+            return request.ClientMac;
+        }
+        var hex = DhcpMessage.FormatHex(id);
+        return id.Length == 7 && id.Span[0] == 1 && hex[3..] == request.ClientMac ? request.ClientMac : hex;
+    }
 }
