@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using RebarProvision.Model;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Objects;
+using RebarProvision.Store;
 
 namespace RebarProvision.Server.Auth;
 
@@ -23,7 +24,15 @@ public static class AdminBootstrap
         }
         var generated = string.IsNullOrEmpty(options.AdminPassword) ? NewPassword() : null;
         var admin = new User { Name = AdminName, Role = Role.Admin, PasswordHash = PasswordHasher.Hash(generated ?? options.AdminPassword!) };
-        await inventory.CreateAsync(admin, "server", cancellationToken);
+        try
+        {
+            await inventory.CreateAsync(admin, "server", cancellationToken);
+        }
+        catch (StoreConflictException)
+        {
+            // Another node sharing the database created it first (HA nodes starting at once).
+            return null;
+        }
         if (generated is null)
         {
             logger.LogInformation("Created user {User} with the configured first admin password", AdminName);
