@@ -20,6 +20,7 @@ public static class AdminBootstrap
     {
         if (await inventory.Objects.CountAsync(ObjectKind.Users, cancellationToken) > 0)
         {
+            await RefreshUsersAsync(inventory, cancellationToken);
             return null;
         }
         var generated = string.IsNullOrEmpty(options.AdminPassword) ? NewPassword() : null;
@@ -31,6 +32,7 @@ public static class AdminBootstrap
         catch (StoreConflictException)
         {
             // Another node sharing the database created it first (HA nodes starting at once).
+            await RefreshUsersAsync(inventory, cancellationToken);
             return null;
         }
         if (generated is null)
@@ -51,6 +53,18 @@ public static class AdminBootstrap
             """);
         await console.FlushAsync(cancellationToken);
         return generated;
+    }
+
+    /// <summary>
+    /// The cache was loaded before this check, and another node sharing the database may have created users since;
+    /// without them here nobody could log in to this node until its cache hears of them.
+    /// </summary>
+    private static async Task RefreshUsersAsync(Inventory inventory, CancellationToken cancellationToken)
+    {
+        foreach (var user in await inventory.Objects.ListAsync(ObjectKind.Users, cancellationToken))
+        {
+            inventory.Cache.Apply(user);
+        }
     }
 
     private static string NewPassword() =>
