@@ -47,7 +47,8 @@ public sealed class BootRenderer
     {
         path = path.TrimStart('/');
         var stamp = Stamp(context);
-        var paths = _cache.GetOrAdd(stamp is null ? null : "paths|" + stamp, () => RenderPaths(context));
+        ScriptObject? globals = null;
+        var paths = _cache.GetOrAdd(stamp is null ? null : "paths|" + stamp, () => RenderPaths(context, globals ??= Sandbox.CreateGlobals(context)));
         if (!paths.TryGetValue(path, out var template))
         {
             return null;
@@ -55,13 +56,13 @@ public sealed class BootRenderer
         return _cache.GetOrAdd(stamp is null ? null : "file|" + path + "|" + stamp, () =>
         {
             var (name, text) = Body(context.BootEnv, template);
-            return File(path, name, Sandbox.Render(name, text, context));
+            return File(path, name, Sandbox.Render(name, text, context, globals ??= Sandbox.CreateGlobals(context), null));
         });
     }
 
     /// <summary>The paths this machine's bootenv serves, each with the name of the bootenv template behind it.</summary>
     public IReadOnlyDictionary<string, string> MachineFilePaths(MachineRenderContext context) =>
-        RenderPaths(context).ToDictionary(p => p.Key, p => p.Value.Name, StringComparer.Ordinal);
+        RenderPaths(context, Sandbox.CreateGlobals(context)).ToDictionary(p => p.Key, p => p.Value.Name, StringComparer.Ordinal);
 
     /// <summary>
     /// Renders the boot-loader document for the machine: the bootenv's own template named <c>ipxe</c>,
@@ -90,8 +91,9 @@ public sealed class BootRenderer
                 name = DefaultTemplateName(loader);
                 text = Sandbox.Templates.Find(name)?.Contents ?? throw new RenderException(name, 0, 0, TemplateSandbox.NotFoundMessage(name));
             }
-            var boot = BootObject(context, mac, RenderCommandLine(context));
-            return File(LoaderPath(loader, mac), name, Sandbox.Render(name, text, context, boot));
+            var globals = Sandbox.CreateGlobals(context);
+            var boot = BootObject(context, mac, RenderCommandLine(context, globals));
+            return File(LoaderPath(loader, mac), name, Sandbox.Render(name, text, context, globals, boot));
         });
     }
 
@@ -99,7 +101,7 @@ public sealed class BootRenderer
     public string RenderKernelCommandLine(MachineRenderContext context)
     {
         var stamp = Stamp(context);
-        return _cache.GetOrAdd(stamp is null ? null : "cmdline|" + stamp, () => RenderCommandLine(context));
+        return _cache.GetOrAdd(stamp is null ? null : "cmdline|" + stamp, () => RenderCommandLine(context, Sandbox.CreateGlobals(context)));
     }
 
     /// <summary>Drops every cached output (they also age out by themselves, as their keys carry revisions).</summary>
@@ -114,15 +116,15 @@ public sealed class BootRenderer
         _ => throw new ArgumentOutOfRangeException(nameof(loader)),
     };
 
-    private string RenderCommandLine(MachineRenderContext context) =>
-        Sandbox.Render($"bootenvs/{context.BootEnv.Name}/bootParams", context.BootEnv.BootParams, context).Trim();
+    private string RenderCommandLine(MachineRenderContext context, ScriptObject globals) =>
+        Sandbox.Render($"bootenvs/{context.BootEnv.Name}/bootParams", context.BootEnv.BootParams, context, globals, null).Trim();
 
-    private Dictionary<string, BootTemplate> RenderPaths(MachineRenderContext context)
+    private Dictionary<string, BootTemplate> RenderPaths(MachineRenderContext context, ScriptObject globals)
     {
         var paths = new Dictionary<string, BootTemplate>(StringComparer.Ordinal);
         foreach (var template in context.BootEnv.Templates)
         {
-            var path = Sandbox.Render($"bootenvs/{context.BootEnv.Name}/{template.Name}.path", template.Path, context).Trim().TrimStart('/');
+            var path = Sandbox.Render($"bootenvs/{context.BootEnv.Name}/{template.Name}.path", template.Path, context, globals, null).Trim().TrimStart('/');
             paths.TryAdd(path, template);
         }
         return paths;

@@ -14,5 +14,10 @@ public sealed record RenderLimits
     /// <summary>Characters in one string conversion and in the whole output.</summary>
     public int MaxOutputChars { get; init; } = 4 * 1024 * 1024;
 
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// Wall-clock time of one render. A real template takes well under a millisecond; the default leaves room for a
+    /// CPU-starved host (seen: a 500 ms budget tripping at load average 22 on 2 cores) while still cutting off a
+    /// runaway template quickly.
+    /// </summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(2);
 }

@@ -46,10 +46,34 @@ internal sealed class SandboxContext : TemplateContext
         }
     }
 
+    // Scriban sets array elements through a list accessor, not the (virtual) indexer: guard it for shared values.
+    protected override IListAccessor? GetListAccessorImpl(object target, Type type)
+    {
+        var accessor = base.GetListAccessorImpl(target, type);
+        return target is FrozenScriptArray && accessor is not null ? new FrozenListAccessor(accessor) : accessor;
+    }
+
     // Loops are where time goes (recursion is capped by RecursiveLimit, and every call of `template` checks too).
     protected override bool OnStepLoop(ScriptLoopStatementBase loop)
     {
         CheckBudget(loop.Span);
         return base.OnStepLoop(loop);
+    }
+
+    private sealed class FrozenListAccessor(IListAccessor inner) : IListAccessor
+    {
+        public int GetLength(TemplateContext context, Scriban.Parsing.SourceSpan span, object target) => inner.GetLength(context, span, target);
+
+        public object? GetValue(TemplateContext context, Scriban.Parsing.SourceSpan span, object target, int index) =>
+            inner.GetValue(context, span, target, index);
+
+        public void SetValue(TemplateContext context, Scriban.Parsing.SourceSpan span, object target, int index, object? value)
+        {
+            if (target is FrozenScriptArray { IsFrozen: true })
+            {
+                throw new ScriptRuntimeException(span, "context values are read-only; copy them into a variable of your own first");
+            }
+            inner.SetValue(context, span, target, index, value);
+        }
     }
 }

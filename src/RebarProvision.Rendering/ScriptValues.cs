@@ -13,10 +13,12 @@ namespace RebarProvision.Rendering;
 /// </summary>
 internal static class ScriptValues
 {
-    public static ScriptObject FromModel<T>(T value) =>
-        FromJson(JsonSerializer.SerializeToNode(value, ModelJson.Options)) as ScriptObject ?? new ScriptObject();
+    public static ScriptObject FromModel<T>(T value, bool frozen = false) =>
+        FromJson(JsonSerializer.SerializeToNode(value, ModelJson.Options), frozen) as ScriptObject ?? new ScriptObject();
 
-    public static object? FromJson(JsonNode? node)
+    /// <param name="node">The JSON value.</param>
+    /// <param name="frozen">Make every object and array read-only, so the result can be shared between renders.</param>
+    public static object? FromJson(JsonNode? node, bool frozen = false)
     {
         switch (node)
         {
@@ -26,14 +28,19 @@ internal static class ScriptValues
                 var result = new ScriptObject(obj.Count);
                 foreach (var (key, child) in obj)
                 {
-                    result[key] = FromJson(child);
+                    result[key] = FromJson(child, frozen);
                 }
+                result.IsReadOnly = frozen;
                 return result;
             case JsonArray array:
-                var list = new ScriptArray(array.Count);
+                var list = new FrozenScriptArray(array.Count);
                 foreach (var child in array)
                 {
-                    list.Add(FromJson(child));
+                    list.Add(FromJson(child, frozen));
+                }
+                if (frozen)
+                {
+                    list.Freeze();
                 }
                 return list;
             default:

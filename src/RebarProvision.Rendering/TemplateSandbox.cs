@@ -3,10 +3,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using RebarProvision.Model;
 using Scriban;
-using ParsedTemplate = Scriban.Template;
 using Scriban.Parsing;
 using Scriban.Runtime;
 using Scriban.Syntax;
+using ParsedTemplate = Scriban.Template;
 
 namespace RebarProvision.Rendering;
 
@@ -22,6 +22,7 @@ public sealed class TemplateSandbox
     private readonly ScriptObject _builtins;
     private readonly Func<Machine, string>? _issueToken;
     private readonly ConcurrentDictionary<(string Name, string Text), ParsedTemplate> _parsed = new();
+    private readonly RenderCache _models = new(8192);
 
     /// <param name="templates">Where <c>template "name"</c> and <c>include "name"</c> look.</param>
     /// <param name="issueToken">Issues the machine-scoped callback token that <c>token</c> returns. Rendered output
@@ -49,7 +50,8 @@ public sealed class TemplateSandbox
 
     /// <summary>Renders <paramref name="text"/>, reporting errors under <paramref name="name"/>.</summary>
     /// <exception cref="RenderException">The text does not parse, or fails while rendering.</exception>
-    public string Render(string name, string text, MachineRenderContext? context) => Render(name, text, context, null);
+    public string Render(string name, string text, MachineRenderContext? context) =>
+        Render(name, text, context, CreateGlobals(context), null);
 
     /// <summary>Parses without rendering, e.g. to validate a template when it is stored.</summary>
     /// <returns>The first syntax error, or null when the text parses.</returns>
@@ -66,11 +68,21 @@ public sealed class TemplateSandbox
         }
     }
 
-    internal string Render(string name, string text, MachineRenderContext? machine, ScriptObject? boot)
+    /// <summary>
+    /// Renders with <paramref name="globals"/> from <see cref="CreateGlobals"/>, so one request that renders several
+    /// templates for a machine converts the machine once. Top-level assignments land in a scope of their own.
+    /// </summary>
+    internal string Render(string name, string text, MachineRenderContext? machine, ScriptObject globals, ScriptObject? boot)
     {
         var template = Parse(name, text);
         var context = new SandboxContext(_builtins, Limits, this, machine);
-        context.PushGlobal(CreateGlobals(machine, boot));
+        context.PushGlobal(globals);
+        var local = new ScriptObject();
+        if (boot is not null)
+        {
+            local["boot"] = boot;
+        }
+        context.PushGlobal(local);
         context.Chain.Add(name);
         try
         {
@@ -81,6 +93,8 @@ public sealed class TemplateSandbox
             throw Translate(e, name);
         }
     }
+
+    private ScriptObject Model<T>(string? key, T value) => _models.GetOrAdd(key, () => ScriptValues.FromModel(value, frozen: true));
 
     internal static string NotFoundMessage(string name) =>
         $"template '{name}' not found (templates are looked up by name; there is no file system)";
@@ -126,21 +140,24 @@ public sealed class TemplateSandbox
         return new RenderException(name, 0, 0, e.Message, e);
     }
 
-    private static ScriptObject CreateGlobals(MachineRenderContext? machine, ScriptObject? boot)
+    /// <summary>
+    /// The context's values as Scriban sees them. Converting a model is most of the cost of an uncached render, so
+    /// stored objects (revision above 0) are converted once per revision, frozen, and shared.
+    /// </summary>
+    internal ScriptObject CreateGlobals(MachineRenderContext? machine)
     {
         var globals = new ScriptObject();
         if (machine is not null)
         {
-            globals["machine"] = ScriptValues.FromModel(machine.Machine);
-            globals["bootenv"] = ScriptValues.FromModel(machine.BootEnv);
-            var parameters = new ScriptObject(machine.Params.Count);
-            foreach (var (key, value) in machine.Params)
-            {
-                parameters[key] = ScriptValues.FromJson(value);
-            }
-            globals["params"] = parameters;
-            globals["subnet"] = machine.Subnet is null ? null : ScriptValues.FromModel(machine.Subnet);
-            globals["lease"] = machine.Lease is null ? null : ScriptValues.FromModel(machine.Lease);
+            var m = machine.Machine;
+            globals["machine"] = Model(m.Revision == 0 ? null : $"machine|{m.Uuid}|{m.Revision}", m);
+            var b = machine.BootEnv;
+            globals["bootenv"] = Model(b.Revision == 0 ? null : $"bootenv|{b.Name}|{b.Revision}", b);
+            globals["params"] = _models.GetOrAdd(
+                m.Revision == 0 || machine.ParamsStamp is null ? null : $"params|{m.Uuid}|{m.Revision}|{machine.ParamsStamp}",
+                () => ScriptValues.FromJson(new JsonObject(machine.Params.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))), frozen: true)!);
+            globals["subnet"] = machine.Subnet is { } s ? Model(s.Revision == 0 ? null : $"subnet|{s.Name}|{s.Revision}", s) : null;
+            globals["lease"] = machine.Lease is { } l ? Model(l.Revision == 0 ? null : $"lease|{l.Addr}|{l.Revision}", l) : null;
             var env = new ScriptObject
             {
                 ["provisioner_url"] = machine.Environment.ProvisionerUrl,
@@ -148,10 +165,6 @@ public sealed class TemplateSandbox
                 ["node"] = machine.Environment.Node,
             };
             globals["env"] = env;
-        }
-        if (boot is not null)
-        {
-            globals["boot"] = boot;
         }
         return globals;
     }

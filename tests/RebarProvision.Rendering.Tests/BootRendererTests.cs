@@ -143,4 +143,26 @@ public sealed class BootRendererTests
         Assert.Equal("bootenvs/installer/preseed", error.TemplateName);
         Assert.Equal(2, error.Line);
     }
+
+    [Fact]
+    public void Concurrent_renders_for_many_machines_each_get_their_own_output_and_a_failure_does_not_stop_the_rest()
+    {
+        var (renderer, _) = Renderer();
+        var broken = Installer();
+        broken.Name = "broken";
+        broken.BootParams = "{{ while true }}{{ end }}";
+        Parallel.For(0, 400, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            var machine = Samples.Machine();
+            machine.Uuid = new Guid(i, 0, 0, new byte[8]).ToString();
+            machine.Name = $"node{i}";
+            if (i % 10 == 0)
+            {
+                Assert.Throws<RenderException>(() => renderer.RenderBootScript(Samples.Context(machine, broken), BootLoader.Ipxe));
+                return;
+            }
+            var file = renderer.RenderMachineFile(Samples.Context(machine, Installer()), $"machines/{machine.Uuid}/meta-data");
+            Assert.Equal($"instance-id: {machine.Uuid}\nlocal-hostname: node{i}\n", file?.Contents);
+        });
+    }
 }

@@ -18,6 +18,9 @@ public sealed class FlakyStore : IStore
 
     public bool Down { get; set; }
 
+    /// <summary>How many of the next calls fail as if the database were down, after which calls go through again.</summary>
+    public int FailNext { get; set; }
+
     public int Calls { get; private set; }
 
     public string Kind => _inner.Kind;
@@ -58,7 +61,7 @@ public sealed class FlakyStore : IStore
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
             _owner.Calls++;
-            if (_owner.Down)
+            if (_owner.Down || (_owner.FailNext > 0 && _owner.FailNext-- > 0))
             {
                 throw new TimeoutException("database down");
             }

@@ -39,6 +39,23 @@ public sealed class PostgresStoreTests : StoreContract
     }
 
     [SkippableFact]
+    public async Task Two_processes_migrating_one_empty_database_at_once_both_come_up()
+    {
+        _database = await PostgresDatabase.CreateAsync();
+        var migrator = Path.Combine(AppContext.BaseDirectory, "RebarProvision.Store.Perf.dll");
+        var dotnet = Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ =>
+            ProcessRunner.RunAsync(dotnet, [migrator, "migrate", "postgres", _database.ConnectionString], TimeSpan.FromSeconds(60))));
+
+        Assert.All(results, r => Assert.True(r.ExitCode == 0 && r.StandardOutput.Contains("migrated", StringComparison.Ordinal), r.ToString()));
+        var store = await StartAsync();
+        await store.Objects.CreateAsync(new Model.Profile { Name = "p" });
+        await using var command = ((PostgresStore)store).DataSource.CreateCommand("SELECT count(*) FROM schema_migrations");
+        Assert.Equal(1L, await command.ExecuteScalarAsync());
+    }
+
+    [SkippableFact]
     public async Task Object_writes_notify_listeners_with_kind_key_and_revision()
     {
         var store = (PostgresStore)await StartAsync();

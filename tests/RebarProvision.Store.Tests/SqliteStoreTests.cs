@@ -13,6 +13,18 @@ public sealed class SqliteStoreTests : StoreContract
     }
 
     [Fact]
+    public async Task Two_stores_migrating_one_new_file_at_once_both_come_up()
+    {
+        await using var first = new SqliteStore(_directory);
+        await using var second = new SqliteStore(_directory);
+
+        await Task.WhenAll(Task.Run(() => first.MigrateAsync()), Task.Run(() => second.MigrateAsync()));
+
+        await first.Objects.CreateAsync(new Model.Profile { Name = "p" });
+        Assert.Equal(1, await second.Objects.CountAsync(Model.ObjectKind.Profiles));
+    }
+
+    [Fact]
     public async Task The_database_is_one_file_in_the_data_directory_in_WAL_mode()
     {
         var store = await StartAsync();

@@ -375,12 +375,18 @@ public abstract class StoreContract : IAsyncLifetime
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, ct) =>
             await store.Leases.TryClaimAsync(NewLease(Ipv4Network.Format(first + (uint)i), $"t{i}"), Now, ct));
 
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        var found = await store.Leases.FindUnusedAddressAsync("lab", first, first + 65_000);
-        watch.Stop();
+        // Best of three after a warm-up: the machine is shared, and one query versus thousands of point queries is
+        // a difference of two orders of magnitude, not a matter of milliseconds.
+        Assert.Equal(first + count, await store.Leases.FindUnusedAddressAsync("lab", first, first + 65_000));
+        var best = TimeSpan.MaxValue;
+        for (var i = 0; i < 3; i++)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await store.Leases.FindUnusedAddressAsync("lab", first, first + 65_000);
+            best = watch.Elapsed < best ? watch.Elapsed : best;
+        }
 
-        Assert.Equal(first + count, found);
-        Assert.True(watch.ElapsedMilliseconds < 500, $"took {watch.ElapsedMilliseconds} ms");
+        Assert.True(best < TimeSpan.FromMilliseconds(250), $"took {best.TotalMilliseconds} ms");
     }
 
     [SkippableFact]
@@ -467,6 +473,34 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Equal(winner, await store.Leases.GetAsync("10.0.0.1"));
     }
 
+    [SkippableFact]
+    public async Task Parallel_writes_where_some_conflict_store_exactly_the_others()
+    {
+        var store = await StartAsync();
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await store.Objects.CreateAsync<Machine>(NewMachine($"m{i}", $"52:54:00:00:01:{i % 20:x2}"));
+                return true;
+            }
+            catch (StoreConflictException)
+            {
+                return false;
+            }
+        })));
+
+        Assert.Equal(20, outcomes.Count(won => won));
+        var machines = await store.Objects.ListAsync<Machine>();
+        Assert.Equal(20, machines.Count);
+        Assert.Equal(20, machines.SelectMany(m => m.HardwareAddrs).Distinct().Count());
+        foreach (var machine in machines)
+        {
+            Assert.Equal(machine.Key, await store.Objects.FindKeyAsync(ObjectKind.Machines, "name", machine.Name));
+        }
+    }
+
     // ---- events ----
 
     [SkippableFact]
@@ -475,7 +509,10 @@ public abstract class StoreContract : IAsyncLifetime
         var store = await StartAsync();
         var first = await store.Events.AppendAsync(new StoredEvent
         {
-            Kind = "machine.created", Key = "m1", Actor = "admin", Object = new JsonObject { ["name"] = "m1" },
+            Kind = "machine.created",
+            Key = "m1",
+            Actor = "admin",
+            Object = new JsonObject { ["name"] = "m1" },
         });
         var second = await store.Events.AppendAsync(new StoredEvent { Kind = "lease.bound", Key = "10.0.0.1" });
         await store.Events.AppendAsync(new StoredEvent { Kind = "machine.booted", Key = "m1" });

@@ -14,7 +14,7 @@ public static class ProcessRunner
             $"exit={ExitCode}{(TimedOut ? " (timed out)" : "")}\n--- stdout\n{StandardOutput}\n--- stderr\n{StandardError}";
     }
 
-    public static async Task<Result> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? standardInput = null)
+    public static async Task<Result> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? standardInput = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -26,6 +26,10 @@ public static class ProcessRunner
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
         var stdout = new StringBuilder();

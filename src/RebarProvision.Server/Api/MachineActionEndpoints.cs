@@ -13,7 +13,7 @@ public static class MachineActionEndpoints
 {
     public sealed record ReimageRequest(string? BootEnv, List<string>? Profiles);
 
-    public sealed record CallbackRequest(string? Status, string? Message);
+    public sealed record CallbackRequest(string? Status, string? Message, System.Text.Json.Nodes.JsonObject? Inventory);
 
     public static void MapMachineActionEndpoints(this RouteGroupBuilder api)
     {
@@ -36,7 +36,7 @@ public static class MachineActionEndpoints
         group.MapPost("/callback", async (string id, CallbackRequest body, Inventory inventory, MachineLifecycle lifecycle, HttpContext http, CancellationToken ct) =>
         {
             var machine = await inventory.Objects.FindMachineAsync(id, ct) ?? throw new StoreNotFoundException($"machines/{id} does not exist");
-            var updated = await lifecycle.CallbackAsync(machine, body.Status ?? "", body.Message, Actor.Of(http), ct);
+            var updated = await lifecycle.CallbackAsync(machine, body.Status ?? "", body.Message, Actor.Of(http), body.Inventory, ct);
             return Redaction.Json(http, updated);
         }).Produces<Machine>().ProducesValidationProblem().ProducesProblem(404);
     }

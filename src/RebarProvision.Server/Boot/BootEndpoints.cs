@@ -80,10 +80,10 @@ public static class BootEndpoints
         {
             return Results.Problem(statusCode: 401, title: "Unauthorized", detail: "a valid machine token for this machine is required (?token=)");
         }
-        var (status, message) = await ReadCallbackAsync(http.Request, ct);
+        var (status, message, report) = await ReadCallbackAsync(http.Request, ct);
         try
         {
-            var updated = await lifecycle.CallbackAsync(machine.CloneAs<Machine>(), status, message, $"machine:{machine.Name}", ct);
+            var updated = await lifecycle.CallbackAsync(machine.CloneAs<Machine>(), status, message, $"machine:{machine.Name}", report, ct);
             return Results.Json(new { state = updated.State, bootEnv = updated.BootEnv }, Model.ModelJson.Options);
         }
         catch (ValidationFailedException e)
@@ -118,22 +118,23 @@ public static class BootEndpoints
         return Results.NoContent();
     }
 
-    private static async Task<(string Status, string? Message)> ReadCallbackAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>A form (<c>status=installed</c>, what busybox wget posts), JSON (<c>{"status","message","inventory"}</c>), or a bare status.</summary>
+    private static async Task<(string Status, string? Message, JsonObject? Inventory)> ReadCallbackAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.HasFormContentType)
         {
             var form = await request.ReadFormAsync(ct);
-            return (form["status"].ToString(), form["message"].FirstOrDefault());
+            return (form["status"].ToString(), form["message"].FirstOrDefault(), null);
         }
         if (request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true)
         {
             var body = await JsonSerializer.DeserializeAsync<JsonObject>(request.Body, cancellationToken: ct);
-            return (body?["status"]?.ToString() ?? "", body?["message"]?.ToString());
+            return (body?["status"]?.ToString() ?? "", body?["message"]?.ToString(), body?["inventory"]?.DeepClone() as JsonObject);
         }
         using var reader = new StreamReader(request.Body);
         var text = (await reader.ReadToEndAsync(ct)).Trim();
         var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(text);
-        return query.TryGetValue("status", out var status) ? (status.ToString(), query.TryGetValue("message", out var m) ? m.ToString() : null) : (text, null);
+        return query.TryGetValue("status", out var status) ? (status.ToString(), query.TryGetValue("message", out var m) ? m.ToString() : null, null) : (text, null, null);
     }
 
     private static string? Bearer(HttpContext http)

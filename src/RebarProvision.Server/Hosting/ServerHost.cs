@@ -6,6 +6,7 @@ using RebarProvision.Server.Api;
 using RebarProvision.Server.Auth;
 using RebarProvision.Server.Boot;
 using RebarProvision.Server.Machines;
+using RebarProvision.Server.Tftp;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Content;
 using RebarProvision.Server.Events;
@@ -48,6 +49,11 @@ public static class ServerHost
         builder.Services.AddSingleton<Discovery>();
         builder.Services.AddSingleton<MachineLifecycle>();
         builder.Services.AddSingleton<BootFiles>();
+        if (options.TftpPort != 0)
+        {
+            builder.Services.AddSingleton<BootTftpSource>();
+            builder.Services.AddHostedService<TftpService>();
+        }
         builder.Services.AddSingleton<ContentImporter>();
         builder.Services.AddSingleton<PrometheusExporter>();
         builder.Services.AddProblemDetails();

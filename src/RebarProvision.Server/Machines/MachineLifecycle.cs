@@ -31,11 +31,24 @@ public sealed class MachineLifecycle
     /// <summary>Bootenvs that install nothing, so choosing them does not start provisioning.</summary>
     public static bool IsPassive(string? bootEnv) => bootEnv is null or LocalBootEnv or DiscoveryBootEnv or "ignore";
 
-    /// <summary>Applies an installer callback. Status is <c>installed</c> or <c>failed</c>.</summary>
-    public async Task<Machine> CallbackAsync(Machine machine, string status, string? message, string actor, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Applies a callback: <c>installed</c> or <c>failed</c> from an installer, or <c>discovered</c> from the discovery
+    /// image with its inventory report (CPUs, memory, disks, NICs, serial, vendor).
+    /// </summary>
+    public async Task<Machine> CallbackAsync(Machine machine, string status, string? message, string actor, JsonObject? inventory = null, CancellationToken cancellationToken = default)
     {
+        if (inventory is not null)
+        {
+            machine.Inventory = inventory;
+        }
         switch (status)
         {
+            case "discovered":
+                if (inventory is null)
+                {
+                    throw new ValidationFailedException("inventory", "a discovered callback carries the machine's inventory");
+                }
+                break;
             case "installed":
                 machine.State = MachineState.Installed;
                 machine.StateMessage = message;
@@ -48,7 +61,7 @@ public sealed class MachineLifecycle
                 machine.StateMessage = string.IsNullOrWhiteSpace(message) ? "the installer reported a failure" : message;
                 break;
             default:
-                throw new ValidationFailedException("status", "must be installed or failed");
+                throw new ValidationFailedException("status", "must be installed, failed or discovered");
         }
         return (Machine)await _inventory.UpdateAsync(machine, machine.Revision, actor, cancellationToken);
     }

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using RebarProvision.Store.Migrations;
 
@@ -14,6 +15,8 @@ internal sealed class SqliteDatabase : IDisposable
     private readonly SqliteConnection _writer;
     private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
     private readonly string _readConnectionString;
+    private readonly Channel<QueuedWrite> _queue = Channel.CreateUnbounded<QueuedWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _queueRunner;
 
     public SqliteDatabase(string path)
     {
@@ -24,34 +27,111 @@ internal sealed class SqliteDatabase : IDisposable
         // WAL persists in the file; synchronous=NORMAL is safe with WAL (a power cut can lose the last commits, never
         // corrupt the file) and is what makes thousands of lease transactions per second possible.
         Execute(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;");
+        _queueRunner = Task.Run(RunQueueAsync);
     }
 
     public string Path => _writer.DataSource;
 
-    /// <summary>Runs <paramref name="work"/> in one IMMEDIATE transaction on the writer; any exception rolls it back.</summary>
-    public async Task<T> WriteAsync<T>(Func<SqliteDatabase, T> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> in an IMMEDIATE transaction on the writer; an exception from it undoes its writes
+    /// only. An idle writer runs the work at once; when busy, the work queues and all queued work commits together
+    /// in one transaction (group commit), each piece inside a savepoint of its own, which keeps concurrent callers
+    /// from paying one commit and one hand-off each.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<SqliteDatabase, T> work, CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync(cancellationToken);
-        try
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_writeLock.Wait(0, CancellationToken.None))
         {
-            Execute(_writer, "BEGIN IMMEDIATE");
-            T result;
             try
             {
-                result = work(this);
+                Control("BEGIN IMMEDIATE");
+                T result;
+                try
+                {
+                    result = work(this);
+                }
+                catch
+                {
+                    Control("ROLLBACK");
+                    throw;
+                }
+                Control("COMMIT");
+                return Task.FromResult(result);
             }
-            catch
+            catch (Exception e)
             {
-                Execute(_writer, "ROLLBACK");
-                throw;
+                return Task.FromException<T>(e);
             }
-            Execute(_writer, "COMMIT");
-            return result;
+            finally
+            {
+                _writeLock.Release();
+            }
         }
-        finally
+        var request = new QueuedWrite<T>(work, cancellationToken);
+        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(request), this);
+        return request.Task;
+    }
+
+    private async Task RunQueueAsync()
+    {
+        var batch = new List<QueuedWrite>();
+        while (await _queue.Reader.WaitToReadAsync())
         {
-            _writeLock.Release();
+            await _writeLock.WaitAsync();
+            try
+            {
+                while (batch.Count < 512 && _queue.Reader.TryRead(out var request))
+                {
+                    batch.Add(request);
+                }
+                RunBatch(batch);
+            }
+            finally
+            {
+                _writeLock.Release();
+                batch.Clear();
+            }
         }
+    }
+
+    private void RunBatch(List<QueuedWrite> batch)
+    {
+        try
+        {
+            Control("BEGIN IMMEDIATE");
+        }
+        catch (Exception e)
+        {
+            batch.ForEach(r => r.Fail(e));
+            return;
+        }
+        foreach (var request in batch)
+        {
+            Control("SAVEPOINT write");
+            try
+            {
+                request.Run(this);
+                Control("RELEASE write");
+            }
+            catch (Exception e)
+            {
+                Control("ROLLBACK TO write");
+                Control("RELEASE write");
+                request.Fail(e);
+            }
+        }
+        try
+        {
+            Control("COMMIT");
+        }
+        catch (Exception e)
+        {
+            Control("ROLLBACK");
+            batch.ForEach(r => r.Fail(e));
+            return;
+        }
+        batch.ForEach(r => r.Complete());
     }
 
     /// <summary>A prepared statement on the writer, its parameters cleared; only valid inside <see cref="WriteAsync"/>.</summary>
@@ -118,6 +198,8 @@ internal sealed class SqliteDatabase : IDisposable
 
     public void Dispose()
     {
+        _queue.Writer.TryComplete();
+        _queueRunner.GetAwaiter().GetResult();
         foreach (var command in _statements.Values)
         {
             command.Dispose();
@@ -127,6 +209,9 @@ internal sealed class SqliteDatabase : IDisposable
         SqliteConnection.ClearPool(new SqliteConnection(_readConnectionString));
         _writeLock.Dispose();
     }
+
+    /// <summary>Transaction control on the writer, prepared once like every other writer statement.</summary>
+    private void Control(string sql) => Statement(sql).ExecuteNonQuery();
 
     private static void Execute(SqliteConnection connection, string sql)
     {

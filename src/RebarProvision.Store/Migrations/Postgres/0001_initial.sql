@@ -41,7 +41,7 @@ CREATE TABLE leases (
 -- takes the new address and ends the token's old lease in one statement, in whichever order PostgreSQL runs them.
 ALTER TABLE leases ADD CONSTRAINT leases_active_token
     EXCLUDE USING btree (token WITH =) WHERE (state IN ('offered', 'bound')) DEFERRABLE INITIALLY IMMEDIATE;
-CREATE INDEX leases_by_token ON leases (token, updated_at);
+CREATE INDEX leases_by_token ON leases (token); -- not updated_at: a renewal would rewrite this index too
 CREATE INDEX leases_by_expiry ON leases (subnet, expires_at);
 
 CREATE TABLE events (

@@ -42,7 +42,7 @@ CREATE TABLE leases (
 );
 -- At most one active lease per token: the database, not timing, keeps a client from holding two addresses.
 CREATE UNIQUE INDEX leases_active_token ON leases (token) WHERE state IN ('offered', 'bound');
-CREATE INDEX leases_by_token ON leases (token, updated_at);
+CREATE INDEX leases_by_token ON leases (token); -- not updated_at: a renewal would rewrite this index too
 CREATE INDEX leases_by_expiry ON leases (subnet, expires_at);
 
 CREATE TABLE events (

@@ -1,0 +1,8 @@
+namespace RebarProvision.Tftp;
+
+public enum TftpSendKind
+{
+    Nothing,
+    OptionAck,
+    Blocks,
+}

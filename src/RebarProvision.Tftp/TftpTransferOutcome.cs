@@ -1,0 +1,10 @@
+namespace RebarProvision.Tftp;
+
+/// <summary>How a transfer ended; the metric tag <c>outcome</c> uses the lower-case names.</summary>
+public enum TftpTransferOutcome
+{
+    InProgress,
+    Completed,
+    TimedOut,
+    ClientError,
+}

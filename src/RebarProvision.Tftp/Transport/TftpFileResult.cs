@@ -1,0 +1,100 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace RebarProvision.Tftp.Transport;
+
+/// <summary>
+/// A file to send (bytes in memory, an open file handle or a seekable stream, with its length) or the TFTP error to
+/// answer with. The server disposes it when the transfer ends.
+/// </summary>
+public sealed class TftpFileResult : IDisposable
+{
+    private readonly ReadOnlyMemory<byte> _bytes;
+    private readonly SafeFileHandle? _handle;
+    private readonly Stream? _stream;
+
+    private TftpFileResult(TftpErrorCode code, string message)
+    {
+        IsError = true;
+        ErrorCode = code;
+        ErrorMessage = message;
+    }
+
+    private TftpFileResult(ReadOnlyMemory<byte> bytes, SafeFileHandle? handle, Stream? stream, long length)
+    {
+        _bytes = bytes;
+        _handle = handle;
+        _stream = stream;
+        Length = length;
+        ErrorMessage = "";
+    }
+
+    public bool IsError { get; }
+
+    public TftpErrorCode ErrorCode { get; }
+
+    public string ErrorMessage { get; }
+
+    public long Length { get; }
+
+    public static TftpFileResult FromBytes(ReadOnlyMemory<byte> bytes) => new(bytes, null, null, bytes.Length);
+
+    /// <summary>Serves an open file through positioned reads; the result owns the handle.</summary>
+    public static TftpFileResult FromFile(SafeFileHandle handle) => new(default, handle, null, RandomAccess.GetLength(handle));
+
+    /// <summary>Serves a stream; it must be seekable because retransmissions read earlier blocks again. The result owns it.</summary>
+    public static TftpFileResult FromStream(Stream stream)
+    {
+        if (!stream.CanSeek)
+        {
+            throw new ArgumentException("a TFTP file stream must be seekable", nameof(stream));
+        }
+        return new(default, null, stream, stream.Length);
+    }
+
+    public static TftpFileResult Error(TftpErrorCode code, string message) => new(code, message);
+
+    public static TftpFileResult NotFound() => new(TftpErrorCode.FileNotFound, "File not found");
+
+    public static TftpFileResult AccessViolation() => new(TftpErrorCode.AccessViolation, "Access violation");
+
+    /// <summary>Fills <paramref name="destination"/> from <paramref name="offset"/>; returns the bytes read.</summary>
+    public int Read(long offset, Span<byte> destination)
+    {
+        if (_handle is not null)
+        {
+            var total = 0;
+            while (total < destination.Length)
+            {
+                var read = RandomAccess.Read(_handle, destination[total..], offset + total);
+                if (read == 0)
+                {
+                    break;
+                }
+                total += read;
+            }
+            return total;
+        }
+        if (_stream is not null)
+        {
+            _stream.Position = offset;
+            return _stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
+        }
+        var available = (int)Math.Max(0, Math.Min(destination.Length, _bytes.Length - offset));
+        _bytes.Span.Slice((int)offset, available).CopyTo(destination);
+        return available;
+    }
+
+    /// <summary>Reads the whole content, for conversions such as netascii that change the length.</summary>
+    public byte[] ReadAll()
+    {
+        var all = new byte[Length];
+        Read(0, all);
+        return all;
+    }
+
+    public void Dispose()
+    {
+        _handle?.Dispose();
+        _stream?.Dispose();
+    }
+}

@@ -1,0 +1,44 @@
+using System.Diagnostics.Metrics;
+
+namespace RebarProvision.Tftp.Transport;
+
+/// <summary>The server's instruments on the "RebarProvision.Tftp" meter (DESIGN §10).</summary>
+internal sealed class TftpMetrics : IDisposable
+{
+    public const string MeterName = "RebarProvision.Tftp";
+
+    private readonly bool _ownsMeter;
+
+    public TftpMetrics(IMeterFactory? factory, Func<int> activeTransfers)
+    {
+        _ownsMeter = factory is null;
+        Meter = factory?.Create(MeterName) ?? new Meter(MeterName);
+        Transfers = Meter.CreateCounter<long>("rebar_tftp_transfers", description: "Transfers ended, by outcome (completed, timeout, client_error, refused, failed)");
+        Bytes = Meter.CreateCounter<long>("rebar_tftp_bytes", "By", "DATA payload bytes sent, retransmissions included");
+        Retransmits = Meter.CreateCounter<long>("rebar_tftp_retransmits", description: "Packets sent again after a timeout or a gap");
+        Errors = Meter.CreateCounter<long>("rebar_tftp_errors", description: "Errors by reason: malformed and unexpected packets dropped, requests refused, requests dropped when busy");
+        Meter.CreateObservableUpDownCounter("rebar_tftp_active_transfers", activeTransfers, description: "Transfers running now");
+    }
+
+    public Meter Meter { get; }
+
+    public Counter<long> Transfers { get; }
+
+    public Counter<long> Bytes { get; }
+
+    public Counter<long> Retransmits { get; }
+
+    public Counter<long> Errors { get; }
+
+    public void Transfer(string outcome) => Transfers.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void Error(string reason) => Errors.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            Meter.Dispose();
+        }
+    }
+}

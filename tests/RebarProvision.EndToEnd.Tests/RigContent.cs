@@ -1,0 +1,90 @@
+using RebarProvision.Server.Configuration;
+using RebarProvision.Server.Hosting;
+using Serilog;
+
+namespace RebarProvision.EndToEnd.Tests;
+
+/// <summary>
+/// The content the rig's server starts with: the shipped bootenvs and templates, plus a subnet for the rig's bridge,
+/// a bootenv for the rig's guest kernel, and the guest machine pointed at it.
+/// </summary>
+public static class RigContent
+{
+    public const string Samples = """
+        subnets:
+          - name: rig
+            cidr: 10.98.0.0/24
+            activeStart: 10.98.0.100
+            activeEnd: 10.98.0.200
+            leaseTime: 600
+        bootenvs:
+          - name: rig-guest
+            description: The rig's busybox guest; it fetches its cloud-init user-data and posts the installer callback.
+            kernel: vmlinuz
+            initrds: [initrd.img]
+            bootParams: >-
+              console=ttyS0 panic=1 quiet
+              provision.url={{ env.provisioner_url }}/machines/{{ machine.uuid }}/user-data
+              provision.callback={{ env.provisioner_url }}/machines/{{ machine.uuid }}/callback?token={{ token }}
+            templates:
+              - name: user-data
+                path: machines/{{ machine.uuid }}/user-data
+                contents: |
+                  #cloud-config
+                  hostname: {{ machine.name }}
+        machines:
+          - name: rig-vm
+            hardwareAddrs: ["52:54:00:12:34:56"]
+            bootEnv: rig-guest
+        """;
+
+    /// <summary>Writes the content folder and places the guest's kernel and initrd under the bootenv's files.</summary>
+    public static string Write(string guestDir, string dataDir)
+    {
+        var shipped = Path.Combine(AppContext.BaseDirectory, "content");
+        var content = Directory.CreateTempSubdirectory("rebar-e2e-content-").FullName;
+        foreach (var folder in new[] { "bootenvs", "templates" })
+        {
+            CopyDirectory(Path.Combine(shipped, folder), Path.Combine(content, folder));
+        }
+        Directory.CreateDirectory(Path.Combine(content, "samples"));
+        File.WriteAllText(Path.Combine(content, "samples", "rig.yaml"), Samples);
+        var files = Path.Combine(dataDir, "files", "bootenvs", "rig-guest");
+        Directory.CreateDirectory(files);
+        File.Copy(Path.Combine(guestDir, "vmlinuz"), Path.Combine(files, "vmlinuz"), overwrite: true);
+        File.Copy(Path.Combine(guestDir, "initrd.img"), Path.Combine(files, "initrd.img"), overwrite: true);
+        return content;
+    }
+
+    /// <summary>Starts the server again on the boot's data directory (loopback only) and asks what iPXE would get now.</summary>
+    public static async Task<string> NextBootScriptAsync(string dataDir, string content, string mac)
+    {
+        var options = ServerConfiguration.Load(
+            ["--data-dir", dataDir, "--content", content, "--api-tls", "false", "--tftp-port", "0", "--listen", "127.0.0.1",
+             "--http-port", FreeTcpPort().ToString(), "--api-port", FreeTcpPort().ToString(), "--admin-password", "e2e-admin-password"],
+            new Dictionary<string, string?>());
+        using var logger = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console().CreateLogger();
+        await using var app = await ServerHost.BuildAsync(options, logger);
+        await app.StartAsync();
+        using var client = new HttpClient();
+        var script = await client.GetStringAsync($"http://127.0.0.1:{options.HttpPort}/boot/{mac}.ipxe");
+        await app.StopAsync();
+        return script;
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+    }
+}
