@@ -35,27 +35,7 @@ public sealed class SecureParams
     }
 
     /// <summary>The key kept in the data directory (mode 0600), made on first start.</summary>
-    public static byte[] LoadOrCreateKey(string dataDir)
-    {
-        var path = Path.Combine(dataDir, "keys", "params.key");
-        if (File.Exists(path))
-        {
-            return File.ReadAllBytes(path);
-        }
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var key = RandomNumberGenerator.GetBytes(32);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            // Created with its final mode (0600), so the key is never readable by others, not even for a moment.
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        using (var file = new FileStream(path, options))
-        {
-            file.Write(key);
-        }
-        return key;
-    }
+    public static byte[] LoadOrCreateKey(string dataDir) => KeyFile.LoadOrCreate(dataDir, "params.key", 32);
 
     public static bool IsSealed(JsonNode? value) =>
         value is JsonObject { Count: 1 } o && o.TryGetPropertyValue(Marker, out var inner) && inner is JsonValue v && v.TryGetValue<string>(out _);
