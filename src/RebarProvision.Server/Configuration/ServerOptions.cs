@@ -54,6 +54,9 @@ public sealed class ServerOptions
     /// <summary>Folder holding the iPXE boot loaders (Debian's ipxe package installs them here).</summary>
     public string LoaderDir { get; set; } = "/usr/lib/ipxe";
 
+    /// <summary>Largest image upload accepted, in bytes; a larger one is refused with 413.</summary>
+    public long ImageSizeLimit { get; set; } = 64L << 30;
+
     /// <summary>The first admin's password (REBAR_ADMIN_PASSWORD); generated and printed once on first start when unset.</summary>
     public string? AdminPassword { get; set; }
 
@@ -88,6 +91,10 @@ public sealed class ServerOptions
         if (UnknownMachinePolicy is not ("discovery" or "ignore"))
         {
             yield return "unknownMachinePolicy: must be discovery or ignore";
+        }
+        if (ImageSizeLimit < 1)
+        {
+            yield return "imageSizeLimit: must be at least 1 byte";
         }
         if (LogFormat is not ("console" or "json"))
         {

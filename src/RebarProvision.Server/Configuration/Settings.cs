@@ -29,6 +29,7 @@ public static class Settings
         new(nameof(ServerOptions.DiscoveryRatePerSecond), "--discovery-rate", "REBAR_DISCOVERY_RATE"),
         new(nameof(ServerOptions.DiscoveryBurst), "--discovery-burst", "REBAR_DISCOVERY_BURST"),
         new(nameof(ServerOptions.LoaderDir), "--loader-dir", "REBAR_LOADER_DIR"),
+        new(nameof(ServerOptions.ImageSizeLimit), "--image-size-limit", "REBAR_IMAGE_SIZE_LIMIT"),
         new(nameof(ServerOptions.AdminPassword), "--admin-password", "REBAR_ADMIN_PASSWORD"),
         new(nameof(ServerOptions.LogFormat), "--log-format", "REBAR_LOG_FORMAT"),
         new(nameof(ServerOptions.LogFile), "--log-file", "REBAR_LOG_FILE"),

@@ -10,6 +10,7 @@ using RebarProvision.Server.Tftp;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Content;
 using RebarProvision.Server.Events;
+using RebarProvision.Server.Images;
 using RebarProvision.Server.Metrics;
 using RebarProvision.Server.Secrets;
 using RebarProvision.Store;
@@ -55,6 +56,7 @@ public static class ServerHost
             builder.Services.AddHostedService<TftpService>();
         }
         builder.Services.AddSingleton<ContentImporter>();
+        builder.Services.AddSingleton<ImageStore>().AddSingleton<ImageLibrary>().AddSingleton<ImageInstaller>();
         builder.Services.AddSingleton<PrometheusExporter>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1");
@@ -86,6 +88,7 @@ public static class ServerHost
         group.MapLeaseEndpoints();
         group.MapEventEndpoints();
         group.MapContentEndpoints();
+        group.MapImageEndpoints();
         app.MapOpenApi("/api/v1/openapi.json").WithMetadata(api).RequireAuthorization(ApiAccess.Read);
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", async (IStore s, CancellationToken ct) =>

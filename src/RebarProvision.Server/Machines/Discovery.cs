@@ -66,7 +66,12 @@ public sealed class Discovery : IDisposable
         catch (StoreConflictException)
         {
             // Another request (or node) discovered it at the same moment.
-            return await _inventory.Objects.FindMachineByMacAsync(mac, cancellationToken);
+            var existing = await _inventory.Objects.FindMachineByMacAsync(mac, cancellationToken);
+            if (existing is not null)
+            {
+                _inventory.Cache.Apply(existing);
+            }
+            return existing;
         }
     }
 

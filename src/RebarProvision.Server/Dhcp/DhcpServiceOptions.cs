@@ -1,0 +1,75 @@
+namespace RebarProvision.Server.Dhcp;
+
+/// <summary>The DHCP listener's settings (configuration section "Dhcp"; DESIGN §2 names the flags).</summary>
+public sealed class DhcpServiceOptions
+{
+    public const string Section = "Dhcp";
+
+    /// <summary>Interface names to answer on; empty switches DHCP off.</summary>
+    public List<string> Interfaces { get; set; } = [];
+
+    public int Port { get; set; } = 67;
+
+    /// <summary>The proxyDHCP (PXE boot server) port; 0 switches it off.</summary>
+    public int ProxyPort { get; set; } = 4011;
+
+    /// <summary>This node's name, written on the leases it answers for.</summary>
+    public string Node { get; set; } = Environment.MachineName;
+
+    /// <summary>The HTTP boot port written into boot URLs.</summary>
+    public int HttpPort { get; set; } = 8091;
+
+    /// <summary>The address put into boot URLs and option 54; null uses the receiving interface's IPv4 address.</summary>
+    public string? AdvertiseAddress { get; set; }
+
+    /// <summary>"discovery" creates a discovered machine on first PXE boot; "ignore" gives unknown machines an address only.</summary>
+    public string UnknownMachinePolicy { get; set; } = "discovery";
+
+    /// <summary>Unknown-machine creations allowed per second (with a burst of ten times that), so a MAC flood cannot fill the store.</summary>
+    public double DiscoveryRatePerSecond { get; set; } = 5;
+
+    /// <summary>Seconds a DECLINEd address stays out of use (RFC 2131 §3.1 step 5: the client found it in use).</summary>
+    public int DeclineQuarantineSeconds { get; set; } = 600;
+
+    /// <summary>Seconds an OFFERed address is held for the client's REQUEST.</summary>
+    public int OfferHoldSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Also claim OFFERed addresses in the store (state offered). Off by default: RFC 2131 §4.3.1 lets a server offer
+    /// without reserving, offers are held in memory per node, and the REQUEST's claim is the transaction that counts.
+    /// </summary>
+    public bool PersistOffers { get; set; }
+
+    /// <summary>How often subnets and reservations are reloaded from the store.</summary>
+    public int RefreshSeconds { get; set; } = 5;
+
+    /// <summary>Requests handled concurrently (each waits on the store).</summary>
+    public int Workers { get; set; } = 8;
+
+    /// <summary>Received datagrams waiting for a worker; beyond this new ones are dropped and counted.</summary>
+    public int QueueLength { get; set; } = 512;
+
+    public IEnumerable<string> Validate()
+    {
+        if (Port is < 1 or > 65535)
+        {
+            yield return $"Dhcp:Port {Port} is not a UDP port";
+        }
+        if (ProxyPort is < 0 or > 65535)
+        {
+            yield return $"Dhcp:ProxyPort {ProxyPort} is not a UDP port (0 = off)";
+        }
+        if (UnknownMachinePolicy is not ("discovery" or "ignore"))
+        {
+            yield return $"Dhcp:UnknownMachinePolicy must be 'discovery' or 'ignore', not '{UnknownMachinePolicy}'";
+        }
+        if (AdvertiseAddress is not null && !RebarProvision.Dhcp.DhcpOptionDefinition.TryParseAddress(AdvertiseAddress, out _))
+        {
+            yield return $"Dhcp:AdvertiseAddress '{AdvertiseAddress}' is not an IPv4 address";
+        }
+        if (Workers < 1 || QueueLength < 1)
+        {
+            yield return "Dhcp:Workers and Dhcp:QueueLength must be at least 1";
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using RebarProvision.Dhcp;
+using RebarProvision.Model;
+
+namespace RebarProvision.Server.Dhcp;
+
+/// <summary>A subnet read once for answering: its network, range and options already in wire form.</summary>
+internal sealed class SubnetPlan
+{
+    public SubnetPlan(Subnet subnet, Ipv4Network network, AddressRange range, IReadOnlyList<DhcpOption> options, uint? nextServer)
+    {
+        Subnet = subnet;
+        Network = network;
+        Range = range;
+        Options = options;
+        NextServer = nextServer;
+        NextFreeCursor = range.First;
+    }
+
+    public Subnet Subnet { get; }
+
+    public string Name => Subnet.Name;
+
+    public Ipv4Network Network { get; }
+
+    public AddressRange Range { get; }
+
+    public IReadOnlyList<DhcpOption> Options { get; }
+
+    public uint? NextServer { get; }
+
+    /// <summary>Serialises this node's nextFree picks, so its own workers do not race for one address.</summary>
+    public SemaphoreSlim PickLock { get; private set; } = new(1, 1);
+
+    /// <summary>
+    /// Where this node's last nextFree search ended: a hint only (the store decides), so the next search need not
+    /// walk the whole used part of the range again.
+    /// </summary>
+    public uint NextFreeCursor { get; set; }
+
+    public bool AnswersPxeOnly => Subnet.Proxy || Subnet.Unmanaged;
+
+    /// <summary>Addresses this node has offered and not yet seen REQUESTed: a node-local courtesy, the store decides.</summary>
+    private ConcurrentDictionary<uint, (string Token, DateTimeOffset Expires)> _offers = new();
+
+    public bool IsHeldForAnother(uint address, string token, DateTimeOffset now) =>
+        _offers.TryGetValue(address, out var offer) && offer.Token != token && offer.Expires > now;
+
+    public void Hold(uint address, string token, DateTimeOffset expires, DateTimeOffset now)
+    {
+        _offers[address] = (token, expires);
+        if (_offers.Count > 65536)
+        {
+            // Clients that never came back: forget their offers once they are past their hold time.
+            foreach (var (held, offer) in _offers)
+            {
+                if (offer.Expires <= now)
+                {
+                    _offers.TryRemove(held, out _);
+                }
+            }
+        }
+    }
+
+    public void Release(uint address, string token)
+    {
+        if (_offers.TryGetValue(address, out var offer) && offer.Token == token)
+        {
+            _offers.TryRemove(address, out _);
+        }
+    }
+
+    /// <summary>Carries this node's offers, pick lock and nextFree hint over a reload of the subnet.</summary>
+    public void Continue(SubnetPlan previous)
+    {
+        _offers = previous._offers;
+        PickLock = previous.PickLock;
+        NextFreeCursor = previous.NextFreeCursor;
+    }
+}

@@ -1,0 +1,431 @@
+using Microsoft.Extensions.Time.Testing;
+using RebarProvision.Model;
+using RebarProvision.Server.Dhcp;
+using RebarProvision.Store;
+using static RebarProvision.Dhcp.Integration.Tests.Requests;
+
+namespace RebarProvision.Dhcp.Integration.Tests;
+
+/// <summary>The responder on the real SQLite store, without sockets: what each request gets back, and the lease rows.</summary>
+public sealed class DhcpResponderTests : IAsyncLifetime
+{
+    private const string Mac = "52:54:00:00:00:01";
+    private static readonly DhcpReceiveContext OnLab = new(Ip("10.0.0.1"), Ip("10.0.0.1"));
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+    private readonly DhcpServiceOptions _options = new() { Node = "n1", RefreshSeconds = 0, HttpPort = 8091 };
+    private readonly DhcpMetrics _metrics = new();
+    private TempStore _temp = null!;
+    private DhcpResponder _responder = null!;
+
+    private IStore Store => _temp.Store;
+
+    public async Task InitializeAsync()
+    {
+        _temp = await TempStore.CreateAsync(_time,
+            TempStore.Subnet("lab", "10.0.0.0/24", "10.0.0.100", "10.0.0.110", new DhcpOptionValue { Code = 3, Value = "10.0.0.1" }, new DhcpOptionValue { Code = 6, Value = "10.0.0.2, 10.0.0.3" }),
+            TempStore.Subnet("far", "10.1.0.0/24", "10.1.0.50", "10.1.0.60"));
+        _responder = new DhcpResponder(Store, _options, _metrics, _time);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _metrics.Dispose();
+        await _temp.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_discover_gets_the_lowest_free_address_with_the_subnets_options()
+    {
+        var offer = await RespondAsync(Discover(Mac));
+
+        Assert.Equal(DhcpMessageType.Offer, offer!.Message.MessageType);
+        Assert.Equal("10.0.0.100", Text(offer.Message.YourAddress));
+        Assert.Equal(DhcpReplyTarget.Broadcast, offer.Target);
+        Assert.Equal("10.0.0.1", Format(offer.Message, DhcpOptionCode.Router));
+        Assert.Equal("10.0.0.2, 10.0.0.3", Format(offer.Message, DhcpOptionCode.DomainNameServer));
+        Assert.Equal("255.255.255.0", Format(offer.Message, DhcpOptionCode.SubnetMask));
+        Assert.Equal("10.0.0.1", Format(offer.Message, DhcpOptionCode.ServerIdentifier));
+        Assert.Equal(600u, offer.Message.Options.GetUInt32(DhcpOptionCode.LeaseTime));
+        // RFC 2131 §4.3.1: offering does not reserve; the REQUEST's claim writes the lease.
+        Assert.Null(await Store.Leases.GetAsync("10.0.0.100"));
+    }
+
+    [Fact]
+    public async Task An_offer_is_held_so_a_second_client_is_offered_another_address()
+    {
+        var first = await RespondAsync(Discover(Mac));
+        var second = await RespondAsync(Discover("52:54:00:00:00:02", 2));
+
+        Assert.Equal("10.0.0.100", Text(first!.Message.YourAddress));
+        Assert.Equal("10.0.0.101", Text(second!.Message.YourAddress));
+    }
+
+    [Fact]
+    public async Task With_persisted_offers_an_offer_is_an_offered_lease_in_the_store()
+    {
+        _options.PersistOffers = true;
+        var responder = new DhcpResponder(Store, _options, _metrics, _time);
+
+        var offer = await responder.RespondAsync(Discover(Mac), OnLab);
+
+        var lease = await Store.Leases.GetAsync(Text(offer!.Message.YourAddress));
+        Assert.Equal((LeaseState.Offered, Mac), (lease!.State, lease.Token));
+        Assert.Equal(_time.GetUtcNow().AddSeconds(60), lease.ExpiresAt);
+    }
+
+    [Fact]
+    public async Task The_four_way_exchange_binds_the_lease_in_the_store()
+    {
+        var ack = await FullExchangeAsync(Mac);
+
+        Assert.Equal(DhcpMessageType.Ack, ack.Message.MessageType);
+        var lease = await Store.Leases.GetAsync(Text(ack.Message.YourAddress));
+        Assert.Equal(LeaseState.Bound, lease!.State);
+        Assert.Equal(Mac, lease.Token);
+        Assert.Equal("lab", lease.Subnet);
+        Assert.Equal("n1", lease.Node);
+        Assert.Equal(_time.GetUtcNow().AddSeconds(600), lease.ExpiresAt);
+    }
+
+    [Fact]
+    public async Task Two_clients_get_different_addresses_and_a_client_asking_again_keeps_its_own()
+    {
+        var first = await FullExchangeAsync(Mac);
+        var second = await FullExchangeAsync("52:54:00:00:00:02");
+        var again = await RespondAsync(Discover(Mac, 9));
+
+        Assert.NotEqual(first.Message.YourAddress, second.Message.YourAddress);
+        Assert.Equal(first.Message.YourAddress, again!.Message.YourAddress);
+    }
+
+    [Fact]
+    public async Task A_bound_client_discovering_again_is_offered_its_lease_without_shortening_it()
+    {
+        var ack = await FullExchangeAsync(Mac);
+
+        var offer = await RespondAsync(Discover(Mac, 8));
+
+        Assert.Equal(ack.Message.YourAddress, offer!.Message.YourAddress);
+        var lease = await Store.Leases.GetAsync(Text(ack.Message.YourAddress));
+        Assert.Equal((LeaseState.Bound, _time.GetUtcNow().AddSeconds(600)), (lease!.State, lease.ExpiresAt));
+    }
+
+    [Fact]
+    public async Task A_requested_address_hint_is_honoured_when_free()
+    {
+        var offer = await RespondAsync(Discover(Mac, options: o => o.SetAddress(DhcpOptionCode.RequestedAddress, Ip("10.0.0.105"))));
+
+        Assert.Equal("10.0.0.105", Text(offer!.Message.YourAddress));
+    }
+
+    [Fact]
+    public async Task A_reservation_wins_over_the_pool_and_its_address_is_never_given_to_others()
+    {
+        await Store.Objects.CreateAsync(new Reservation { Addr = "10.0.0.100", Token = "52:54:00:00:00:99", Options = [new DhcpOptionValue { Code = 12, Value = "reserved-host" }] });
+
+        var other = await RespondAsync(Discover(Mac));
+        var owner = await RespondAsync(Discover("52:54:00:00:00:99"));
+
+        Assert.Equal("10.0.0.101", Text(other!.Message.YourAddress));
+        Assert.Equal("10.0.0.100", Text(owner!.Message.YourAddress));
+        Assert.Equal("reserved-host", owner.Message.Options.GetText(DhcpOptionCode.HostName));
+        Assert.Equal(7200u, owner.Message.Options.GetUInt32(DhcpOptionCode.LeaseTime));
+    }
+
+    [Fact]
+    public async Task A_relayed_discover_gets_an_address_from_the_subnet_of_giaddr_and_option_82_back()
+    {
+        byte[] relayInfo = [1, 4, 0xde, 0xad, 0xbe, 0xef];
+        var request = Discover(Mac, options: o => o.Set(DhcpOptionCode.RelayAgentInformation, relayInfo));
+        request.RelayAddress = Ip("10.1.0.1");
+
+        var offer = await RespondAsync(request);
+
+        Assert.Equal("10.1.0.50", Text(offer!.Message.YourAddress));
+        Assert.Equal(DhcpReplyTarget.Relay, offer.Target);
+        Assert.Equal(("10.1.0.1", 67), (Text(offer.Address), offer.Port));
+        Assert.Equal(relayInfo, offer.Message.Options.Get(DhcpOptionCode.RelayAgentInformation));
+        Assert.Equal(DhcpOptionCode.RelayAgentInformation, offer.Message.Options.Items[^1].Code);
+        Assert.Equal("10.1.0.1", Text(offer.Message.RelayAddress));
+    }
+
+    [Fact]
+    public async Task A_request_naming_another_server_is_ignored()
+    {
+        var offer = await RespondAsync(Discover(Mac));
+        var request = Request(Mac, options: o =>
+        {
+            o.SetAddress(DhcpOptionCode.RequestedAddress, offer!.Message.YourAddress);
+            o.SetAddress(DhcpOptionCode.ServerIdentifier, Ip("10.0.0.9"));
+        });
+
+        Assert.Null(await RespondAsync(request));
+        Assert.Null(await Store.Leases.GetAsync(Text(offer!.Message.YourAddress)));
+    }
+
+    [Fact]
+    public async Task Init_reboot_on_the_wrong_subnet_is_naked()
+    {
+        var request = Request(Mac, options: o => o.SetAddress(DhcpOptionCode.RequestedAddress, Ip("192.168.7.7")));
+
+        var reply = await RespondAsync(request);
+
+        Assert.Equal(DhcpMessageType.Nak, reply!.Message.MessageType);
+        Assert.Equal(DhcpReplyTarget.Broadcast, reply.Target);
+    }
+
+    [Fact]
+    public async Task Init_reboot_for_an_address_of_another_client_is_naked_and_for_its_own_is_acked()
+    {
+        var ack = await FullExchangeAsync("52:54:00:00:00:02");
+        var address = ack.Message.YourAddress;
+
+        var stranger = await RespondAsync(Request(Mac, options: o => o.SetAddress(DhcpOptionCode.RequestedAddress, address)));
+        var owner = await RespondAsync(Request("52:54:00:00:00:02", options: o => o.SetAddress(DhcpOptionCode.RequestedAddress, address)));
+
+        Assert.Equal(DhcpMessageType.Nak, stranger!.Message.MessageType);
+        Assert.Equal(DhcpMessageType.Ack, owner!.Message.MessageType);
+        Assert.Equal(address, owner.Message.YourAddress);
+    }
+
+    [Fact]
+    public async Task Init_reboot_for_an_address_we_have_no_record_of_is_not_answered()
+    {
+        Assert.Null(await RespondAsync(Request(Mac, options: o => o.SetAddress(DhcpOptionCode.RequestedAddress, Ip("10.0.0.107")))));
+    }
+
+    [Fact]
+    public async Task Renewal_keeps_the_address_while_the_lease_is_valid_and_extends_it()
+    {
+        var ack = await FullExchangeAsync(Mac);
+        _time.Advance(TimeSpan.FromSeconds(300));
+        var renew = Request(Mac, 7);
+        renew.ClientAddress = ack.Message.YourAddress;
+
+        var reply = await RespondAsync(renew);
+
+        Assert.Equal(DhcpMessageType.Ack, reply!.Message.MessageType);
+        Assert.Equal(ack.Message.YourAddress, reply.Message.YourAddress);
+        Assert.Equal(DhcpReplyTarget.Client, reply.Target);
+        Assert.Equal(ack.Message.YourAddress, reply.Address);
+        Assert.Equal(_time.GetUtcNow().AddSeconds(600), (await Store.Leases.GetAsync(Text(ack.Message.YourAddress)))!.ExpiresAt);
+    }
+
+    [Fact]
+    public async Task A_declined_address_is_quarantined_and_not_offered_again()
+    {
+        var ack = await FullExchangeAsync(Mac);
+        var decline = Build(DhcpMessageType.Decline, Mac, 3, o =>
+        {
+            o.SetAddress(DhcpOptionCode.RequestedAddress, ack.Message.YourAddress);
+            o.SetAddress(DhcpOptionCode.ServerIdentifier, Ip("10.0.0.1"));
+        });
+
+        Assert.Null(await RespondAsync(decline));
+        var lease = await Store.Leases.GetAsync(Text(ack.Message.YourAddress));
+        Assert.Equal(LeaseState.Declined, lease!.State);
+        Assert.Equal(_time.GetUtcNow().AddSeconds(600), lease.ExpiresAt);
+        var next = await RespondAsync(Discover(Mac, 4, o => o.SetAddress(DhcpOptionCode.RequestedAddress, ack.Message.YourAddress)));
+        Assert.NotEqual(ack.Message.YourAddress, next!.Message.YourAddress);
+    }
+
+    [Fact]
+    public async Task A_release_ends_the_lease()
+    {
+        var ack = await FullExchangeAsync(Mac);
+        var release = Build(DhcpMessageType.Release, Mac, 5, o => o.SetAddress(DhcpOptionCode.ServerIdentifier, Ip("10.0.0.1")));
+        release.ClientAddress = ack.Message.YourAddress;
+
+        Assert.Null(await RespondAsync(release));
+        Assert.Equal(LeaseState.Released, (await Store.Leases.GetAsync(Text(ack.Message.YourAddress)))!.State);
+    }
+
+    [Fact]
+    public async Task Inform_is_answered_with_options_but_no_lease()
+    {
+        var inform = Build(DhcpMessageType.Inform, Mac, 6, null);
+        inform.ClientAddress = Ip("10.0.0.50");
+
+        var reply = await RespondAsync(inform);
+
+        Assert.Equal(DhcpMessageType.Ack, reply!.Message.MessageType);
+        Assert.Equal(0u, reply.Message.YourAddress);
+        Assert.False(reply.Message.Options.Contains(DhcpOptionCode.LeaseTime));
+        Assert.Equal("10.0.0.1", Format(reply.Message, DhcpOptionCode.Router));
+        Assert.Equal((DhcpReplyTarget.Client, "10.0.0.50"), (reply.Target, Text(reply.Address)));
+        Assert.Empty(await Store.Leases.ListAsync());
+    }
+
+    [Fact]
+    public async Task An_exhausted_pool_reuses_the_longest_expired_lease()
+    {
+        for (var i = 0; i < 11; i++)
+        {
+            await FullExchangeAsync($"52:54:00:00:01:{i:x2}");
+        }
+        Assert.Null(await RespondAsync(Discover(Mac)));
+        _time.Advance(TimeSpan.FromSeconds(601));
+
+        var offer = await RespondAsync(Discover(Mac));
+
+        Assert.Equal("10.0.0.100", Text(offer!.Message.YourAddress));
+    }
+
+    [Fact]
+    public async Task A_bios_pxe_client_of_a_known_machine_gets_undionly_over_tftp()
+    {
+        await Store.Objects.CreateAsync(new Machine { Uuid = Guid.NewGuid().ToString(), Name = "m1", HardwareAddrs = [Mac] });
+
+        var offer = await RespondAsync(Discover(Mac, options: Pxe(0)));
+
+        Assert.Equal("undionly.kpxe", offer!.Message.BootFileName);
+        Assert.Equal("undionly.kpxe", offer.Message.Options.GetText(DhcpOptionCode.BootFileName));
+        Assert.Equal("10.0.0.1", Text(offer.Message.NextServerAddress));
+        Assert.Equal("PXEClient", offer.Message.Options.GetText(DhcpOptionCode.VendorClass));
+    }
+
+    [Fact]
+    public async Task A_uefi_http_client_gets_a_url_and_httpclient_echoed()
+    {
+        var offer = await RespondAsync(Discover(Mac, options: Pxe(16, "HTTPClient:Arch:00016:UNDI:003001")));
+
+        Assert.Equal("http://10.0.0.1:8091/ipxe.efi", offer!.Message.Options.GetText(DhcpOptionCode.BootFileName));
+        Assert.Equal("HTTPClient", offer.Message.Options.GetText(DhcpOptionCode.VendorClass));
+    }
+
+    [Fact]
+    public async Task Ipxe_gets_its_script_url_on_the_advertised_address()
+    {
+        var context = OnLab with { ServerAddress = Ip("10.0.0.1") };
+
+        var offer = await _responder.RespondAsync(Discover(Mac, options: Pxe(7, "PXEClient:Arch:00007:UNDI:003016", ipxe: true)), context);
+
+        Assert.Equal($"http://10.0.0.1:8091/boot/{Mac}.ipxe", offer!.Message.Options.GetText(DhcpOptionCode.BootFileName));
+    }
+
+    [Fact]
+    public async Task An_unknown_pxe_machine_is_created_as_discovered()
+    {
+        var client = Pxe(7, "PXEClient:Arch:00007:UNDI:003000");
+        await RespondAsync(Discover(Mac, options: o =>
+        {
+            client(o);
+            o.Set(DhcpOptionCode.ClientMachineIdentifier, [0, .. Guid.Parse("8e3ec0a1-b2c3-4d5e-9f00-112233445566").ToByteArray(bigEndian: true)]);
+        }));
+
+        var machine = await Store.Objects.FindMachineByMacAsync(Mac);
+        Assert.NotNull(machine);
+        Assert.Equal(MachineState.Discovered, machine.State);
+        Assert.Equal("discovery", machine.BootEnv);
+        Assert.Equal("amd64", machine.Arch);
+        Assert.Equal("8e3ec0a1-b2c3-4d5e-9f00-112233445566", machine.ClientUuid);
+    }
+
+    [Fact]
+    public async Task A_flood_of_unknown_pxe_macs_creates_only_the_rate_limited_number_of_machines()
+    {
+        _options.DiscoveryRatePerSecond = 2;
+        var responder = new DhcpResponder(Store, _options, _metrics, _time);
+        await Store.Objects.CreateAsync(new Subnet { Name = "proxied", Cidr = "10.5.0.0/24", Proxy = true });
+        var proxied = new DhcpReceiveContext(Ip("10.5.0.1"), Ip("10.5.0.1"));
+        for (var i = 0; i < 200; i++)
+        {
+            var offer = await responder.RespondAsync(Discover($"02:00:00:00:{i / 256:x2}:{i % 256:x2}", (uint)i, Pxe(0)), proxied);
+            Assert.NotNull(offer);
+        }
+
+        Assert.Equal(20, await Store.Objects.CountAsync(ObjectKind.Machines));
+    }
+
+    [Fact]
+    public async Task Under_the_ignore_policy_unknown_machines_get_an_address_but_no_boot_file()
+    {
+        _options.UnknownMachinePolicy = "ignore";
+        var responder = new DhcpResponder(Store, _options, _metrics, _time);
+
+        var offer = await responder.RespondAsync(Discover(Mac, options: Pxe(0)), OnLab);
+
+        Assert.Equal("10.0.0.100", Text(offer!.Message.YourAddress));
+        Assert.Equal("", offer.Message.BootFileName);
+        Assert.False(offer.Message.Options.Contains(DhcpOptionCode.BootFileName));
+        Assert.Equal(0, await Store.Objects.CountAsync(ObjectKind.Machines));
+    }
+
+    [Fact]
+    public async Task A_proxy_subnet_answers_pxe_clients_without_an_address_and_is_silent_to_others()
+    {
+        await Store.Objects.CreateAsync(new Subnet { Name = "proxied", Cidr = "10.5.0.0/24", Proxy = true });
+        var context = new DhcpReceiveContext(Ip("10.5.0.1"), Ip("10.5.0.1"));
+
+        var pxe = await _responder.RespondAsync(Discover(Mac, options: Pxe(0)), context);
+        var plain = await _responder.RespondAsync(Discover("52:54:00:00:00:02"), context);
+
+        Assert.Equal(0u, pxe!.Message.YourAddress);
+        Assert.Equal("undionly.kpxe", pxe.Message.BootFileName);
+        Assert.Equal("PXEClient", pxe.Message.Options.GetText(DhcpOptionCode.VendorClass));
+        Assert.Null(plain);
+        Assert.Empty(await Store.Leases.ListAsync());
+    }
+
+    [Fact]
+    public async Task The_boot_server_port_answers_a_pxe_request_back_to_its_sender()
+    {
+        var request = Request(Mac, options: Pxe(7, "PXEClient:Arch:00007:UNDI:003000"));
+        request.ClientAddress = Ip("10.9.9.9");
+        var context = new DhcpReceiveContext(Ip("10.0.0.1"), Ip("10.0.0.1"), ProxyPort: true, SenderAddress: Ip("10.9.9.9"), SenderPort: 4011);
+
+        var ack = await _responder.RespondAsync(request, context);
+
+        Assert.Equal(DhcpMessageType.Ack, ack!.Message.MessageType);
+        Assert.Equal("ipxe.efi", ack.Message.BootFileName);
+        Assert.Equal((DhcpReplyTarget.Sender, "10.9.9.9", 4011), (ack.Target, Text(ack.Address), ack.Port));
+    }
+
+    [Fact]
+    public async Task An_unmanaged_subnet_never_hands_out_addresses()
+    {
+        await Store.Objects.CreateAsync(new Subnet { Name = "unmanaged", Cidr = "10.6.0.0/24", ActiveStart = "10.6.0.10", ActiveEnd = "10.6.0.20", Unmanaged = true });
+        var context = new DhcpReceiveContext(Ip("10.6.0.1"), Ip("10.6.0.1"));
+
+        var pxe = await _responder.RespondAsync(Discover(Mac, options: Pxe(0)), context);
+        var plain = await _responder.RespondAsync(Discover("52:54:00:00:00:02"), context);
+
+        Assert.Equal(0u, pxe!.Message.YourAddress);
+        Assert.Null(plain);
+    }
+
+    [Fact]
+    public async Task Requests_from_networks_we_do_not_serve_are_not_answered()
+    {
+        var context = new DhcpReceiveContext(Ip("172.16.0.1"), Ip("172.16.0.1"));
+        Assert.Null(await _responder.RespondAsync(Discover(Mac), context));
+    }
+
+    private async Task<DhcpReply> FullExchangeAsync(string mac)
+    {
+        var offer = await RespondAsync(Discover(mac));
+        Assert.NotNull(offer);
+        var ack = await RespondAsync(Request(mac, 2, o =>
+        {
+            o.SetAddress(DhcpOptionCode.RequestedAddress, offer.Message.YourAddress);
+            o.SetAddress(DhcpOptionCode.ServerIdentifier, Ip("10.0.0.1"));
+        }));
+        Assert.NotNull(ack);
+        Assert.Equal(DhcpMessageType.Ack, ack.Message.MessageType);
+        return ack;
+    }
+
+    private async Task<DhcpReply?> RespondAsync(DhcpMessage request)
+    {
+        var reply = await _responder.RespondAsync(request, OnLab);
+        if (reply is not null)
+        {
+            // Every reply must also survive the wire within the default maximum size.
+            Assert.True(reply.Message.TryWrite(new byte[1500], DhcpMessage.DefaultMaxLength, out _));
+        }
+        return reply;
+    }
+
+    private static string Format(DhcpMessage message, byte code) => DhcpOptionTable.Find(code).Format(message.Options.Get(code));
+}

@@ -1,0 +1,80 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RebarProvision.Model;
+using RebarProvision.Server.Dhcp;
+using RebarProvision.Store;
+
+// Environment (set by /work/shared/rig/perf/dhcp-rate.sh): RIG_IFACE, RIG_SUBNET, RIG_POOL_START, RIG_POOL_END.
+// Optional: DHCP_PERF_STORE=sqlite|postgres, DHCP_PERF_POSTGRES (connection string), DHCP_PERF_WORKERS.
+var iface = Environment.GetEnvironmentVariable("RIG_IFACE") ?? "vs";
+var cidr = Environment.GetEnvironmentVariable("RIG_SUBNET") ?? "10.97.0.0/16";
+var start = Environment.GetEnvironmentVariable("RIG_POOL_START") ?? "10.97.1.0";
+var end = Environment.GetEnvironmentVariable("RIG_POOL_END") ?? "10.97.250.255";
+var workers = int.TryParse(Environment.GetEnvironmentVariable("DHCP_PERF_WORKERS"), out var w) ? w : 8;
+
+var dataDirectory = Directory.CreateTempSubdirectory("rebar-dhcp-perf-").FullName;
+await using IStore store = Environment.GetEnvironmentVariable("DHCP_PERF_STORE") == "postgres"
+    ? new PostgresStore(Environment.GetEnvironmentVariable("DHCP_PERF_POSTGRES") ?? throw new InvalidOperationException("set DHCP_PERF_POSTGRES"))
+    : new SqliteStore(dataDirectory);
+await store.MigrateAsync();
+if (await store.Objects.GetAsync<Subnet>("perf") is null)
+{
+    await store.Objects.CreateAsync(new Subnet { Name = "perf", Cidr = cidr, ActiveStart = start, ActiveEnd = end, LeaseTime = 3600 });
+}
+
+if (args is ["--in-process", var countText, ..])
+{
+    // The responder alone (no sockets): how many DISCOVER+REQUEST exchanges per second the store path sustains.
+    var count = int.Parse(countText, System.Globalization.CultureInfo.InvariantCulture);
+    using var metrics = new DhcpMetrics();
+    var responder = new DhcpResponder(store, new DhcpServiceOptions { Node = "perf" }, metrics);
+    var server = RebarProvision.Dhcp.DhcpOptionDefinition.TryParseAddress("10.97.0.1", out var s) ? s : 0;
+    var context = new DhcpReceiveContext(server, server);
+    var next = -1;
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < count)
+        {
+            var chaddr = new byte[16];
+            chaddr[0] = 2;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(chaddr.AsSpan(2), i);
+            var discover = new RebarProvision.Dhcp.DhcpMessage { TransactionId = (uint)i, ClientHardwareAddress = chaddr };
+            discover.Options.SetByte(RebarProvision.Dhcp.DhcpOptionCode.MessageType, 1);
+            var offer = await responder.RespondAsync(discover, context) ?? throw new InvalidOperationException("no offer");
+            var request = new RebarProvision.Dhcp.DhcpMessage { TransactionId = (uint)i, ClientHardwareAddress = chaddr };
+            request.Options.SetByte(RebarProvision.Dhcp.DhcpOptionCode.MessageType, 3);
+            request.Options.SetAddress(RebarProvision.Dhcp.DhcpOptionCode.RequestedAddress, offer.Message.YourAddress);
+            request.Options.SetAddress(RebarProvision.Dhcp.DhcpOptionCode.ServerIdentifier, server);
+            if (await responder.RespondAsync(request, context) is null)
+            {
+                throw new InvalidOperationException("no ack");
+            }
+        }
+    })));
+    Console.WriteLine($"in-process: {count} exchanges in {clock.Elapsed.TotalSeconds:F2} s = {count / clock.Elapsed.TotalSeconds:F0}/s with {workers} workers on {store.Kind}");
+    Directory.Delete(dataDirectory, recursive: true);
+    return;
+}
+
+using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+var options = new DhcpServiceOptions { Interfaces = [iface], Node = "perf", ProxyPort = 0, Workers = workers, QueueLength = 512 };
+using var service = new DhcpService(store, Options.Create(options), loggerFactory.CreateLogger<DhcpService>());
+using var stop = new CancellationTokenSource();
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+await service.StartAsync(CancellationToken.None);
+Console.WriteLine($"dhcp-perf: serving {cidr} ({start} - {end}) on {iface} with {store.Kind}, {workers} workers");
+try
+{
+    await Task.Delay(Timeout.Infinite, stop.Token);
+}
+catch (OperationCanceledException)
+{
+}
+await service.StopAsync(CancellationToken.None);
+var leases = await store.Leases.ListAsync("perf");
+Console.WriteLine($"dhcp-perf: received={service.Metrics.Received} answered={service.Metrics.Answered} dropped={service.Metrics.Dropped} leases={leases.Count} bound={leases.Count(l => l.State == LeaseState.Bound)}");
+Directory.Delete(dataDirectory, recursive: true);

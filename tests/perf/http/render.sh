@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Rendered per-machine files per second from the real server (DESIGN §12 target: at least 10,000/s on 2 cores).
+#
+# Exact commands (loopback only; bounded: a 10 s warm-up and 3 runs x 10 s per path; every process started here is stopped by pid):
+#   dotnet build -c Release src/RebarProvision.Server
+#   REBAR_ADMIN_PASSWORD=bench-admin dotnet src/RebarProvision.Server/bin/Release/net10.0/rebar-provision.dll \
+#       --data-dir $WORK/data --api-tls false --tftp-port 0 --listen 127.0.0.1 --http-port $HTTP_PORT --api-port $API_PORT
+#   curl -u admin:bench-admin -X POST $API/profiles --data '{"name":"global","params":{"ssh-authorized-keys":["ssh-ed25519 AAAA… bench"]}}'
+#   curl -u admin:bench-admin -X POST $API/machines --data '{"name":"bench-N","hardwareAddrs":["02:00:00:00:HH:LL"],"bootEnv":"fedora-coreos"}'   (x $MACHINES)
+#   wrk -t2 -c64 -d10s -s tests/perf/http/rotate.lua http://127.0.0.1:$HTTP_PORT -- $WORK/ignition.txt   (paths /machines/<uuid>/ignition.json)
+#   wrk -t2 -c64 -d10s -s tests/perf/http/rotate.lua http://127.0.0.1:$HTTP_PORT -- $WORK/ipxe.txt       (paths /boot/<mac>.ipxe)
+#
+# Usage: tests/perf/http/render.sh            (MACHINES=1000 RUNS=3 DURATION=10s SKIP_BUILD=1 to reuse a build)
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+MACHINES=${MACHINES:-1000}
+RUNS=${RUNS:-3}
+
+build_server
+start_server
+
+api POST profiles '{"name":"global","params":{"ssh-authorized-keys":["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBench bench@rebar"]}}' >/dev/null
+seq 0 $((MACHINES - 1)) | xargs -P 4 -I{} sh -c '
+  n={}; mac=$(printf "02:00:00:00:%02x:%02x" $((n / 256)) $((n % 256)))
+  curl -fsS -o /dev/null -u "admin:'"$ADMIN_PASSWORD"'" -H "Content-Type: application/json" \
+    --data "{\"name\":\"bench-$n\",\"hardwareAddrs\":[\"$mac\"],\"bootEnv\":\"fedora-coreos\"}" "'"$API"'/machines"'
+api GET "machines?limit=10000" >"$WORK/machines.json"
+jq -r '.[] | "/machines/\(.uuid)/ignition.json"' "$WORK/machines.json" >"$WORK/ignition.txt"
+jq -r '.[] | "/boot/\(.hardwareAddrs[0]).ipxe"' "$WORK/machines.json" >"$WORK/ipxe.txt"
+[[ $(wc -l <"$WORK/ignition.txt") -eq $MACHINES ]] || { echo "expected $MACHINES machines" >&2; exit 1; }
+# One look at a rendered file, so a benchmark of errors cannot pass for one of renders.
+curl -fsS "http://127.0.0.1:$HTTP_PORT$(head -1 "$WORK/ignition.txt")" | jq -e '.ignition.version' >/dev/null
+
+printf '%-36s %12s %12s %12s %12s\n' "path ($MACHINES machines, wrk -t2 -c64)" run1 run2 run3 "median req/s"
+for target in ignition ipxe; do
+  # Warm-up, not counted: tiered JIT reaching tier 1, and the first render of each machine's file (later ones come from the render cache).
+  DURATION=10s wrk_rps "http://127.0.0.1:$HTTP_PORT" "$WORK/$target.txt" >/dev/null
+  results=()
+  for _ in $(seq 1 "$RUNS"); do
+    results+=("$(wrk_rps "http://127.0.0.1:$HTTP_PORT" "$WORK/$target.txt")")
+  done
+  label=$([[ $target == ignition ]] && echo "/machines/<uuid>/ignition.json" || echo "/boot/<mac>.ipxe")
+  printf '%-36s %12s %12s %12s %12s\n' "$label" "${results[@]:0:3}" "$(printf '%s\n' "${results[@]}" | median)"
+done
+echo "target: >= 10000 req/s for rendered files on 2 cores ($(nproc) cores here; load average $(cut -d' ' -f1-3 /proc/loadavg))"
