@@ -10,13 +10,13 @@ public sealed class ProcessTests
     {
         await using var database = await PostgresDatabase.CreateAsync();
         var args = new[] { "--store", "postgres", "--content", TestServer.EmptyContent() };
-        var env = new Dictionary<string, string> { ["REBAR_POSTGRES"] = database.ConnectionString };
+        var env = new Dictionary<string, string> { ["REBAR_POSTGRES"] = database.ConnectionString, ["REBAR_ADMIN_PASSWORD"] = TestServer.AdminPassword };
         await using var first = ServerProcess.Start([.. args, "--data-dir", Directory.CreateTempSubdirectory().FullName, "--node", "n1"], env);
         await using var second = ServerProcess.Start([.. args, "--data-dir", Directory.CreateTempSubdirectory().FullName, "--node", "n2"], env);
 
         await Task.WhenAll(first.WaitReadyAsync(TimeSpan.FromSeconds(60)), second.WaitReadyAsync(TimeSpan.FromSeconds(60)));
 
-        using var client = new HttpClient();
+        using var client = AuthClients.Basic("admin", TestServer.AdminPassword);
         var created = await client.PostJsonAsync($"http://127.0.0.1:{first.ApiPort}/api/v1/profiles", """{"name":"shared"}""");
         await created.Expect(System.Net.HttpStatusCode.Created);
         await (await client.GetAsync($"http://127.0.0.1:{second.ApiPort}/api/v1/profiles/shared")).Expect(System.Net.HttpStatusCode.OK);

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using RebarProvision.Model;
 using RebarProvision.Server.Objects;
 using RebarProvision.Server.Content;
+using RebarProvision.Server.Auth;
+using RebarProvision.Server.Secrets;
 using YamlDotNet.Core;
 
 namespace RebarProvision.Server.Api;
@@ -17,6 +19,11 @@ public static class ContentEndpoints
         group.MapGet("/", async (HttpContext http, ContentImporter importer, CancellationToken ct) =>
         {
             var bundle = (await importer.ExportAsync(ct)).ToJson();
+            // Admins get secure values sealed (safe to keep in git, opened only by this server's key); others, redacted.
+            if (!RebarClaims.MayReadSecrets(http.User))
+            {
+                bundle = (JsonObject)Redaction.RedactSealed(bundle)!;
+            }
             return WantsYaml(http.Request)
                 ? Results.Text(YamlJson.Write(bundle), "application/yaml")
                 : Results.Json(bundle, ModelJson.Options);

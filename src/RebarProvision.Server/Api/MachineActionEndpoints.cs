@@ -3,6 +3,7 @@ using RebarProvision.Rendering;
 using RebarProvision.Server.Boot;
 using RebarProvision.Server.Machines;
 using RebarProvision.Server.Objects;
+using RebarProvision.Server.Secrets;
 using RebarProvision.Store;
 
 namespace RebarProvision.Server.Api;
@@ -29,14 +30,14 @@ public static class MachineActionEndpoints
             }
             var updated = await lifecycle.ReimageAsync(machine, body.BootEnv, body.Profiles, Actor.Of(http), ct);
             http.Response.Headers.ETag = Etag.Of(updated.Revision);
-            return Results.Json(updated, ModelJson.Options);
+            return Redaction.Json(http, updated);
         }).Produces<Machine>().ProducesValidationProblem().ProducesProblem(404);
 
         group.MapPost("/callback", async (string id, CallbackRequest body, Inventory inventory, MachineLifecycle lifecycle, HttpContext http, CancellationToken ct) =>
         {
             var machine = await inventory.Objects.FindMachineAsync(id, ct) ?? throw new StoreNotFoundException($"machines/{id} does not exist");
             var updated = await lifecycle.CallbackAsync(machine, body.Status ?? "", body.Message, Actor.Of(http), body.Inventory, ct);
-            return Results.Json(updated, ModelJson.Options);
+            return Redaction.Json(http, updated);
         }).Produces<Machine>().ProducesValidationProblem().ProducesProblem(404);
     }
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using RebarProvision.Model;
+using RebarProvision.Server.Auth;
+using RebarProvision.Server.Secrets;
 using RebarProvision.Server.Objects;
 using RebarProvision.Store;
 
@@ -24,12 +26,16 @@ public static class ObjectEndpoints
                 .Produces(StatusCodes.Status200OK, kind.ClrType)
                 .ProducesProblem(StatusCodes.Status404NotFound);
 
-            group.MapPost("/", (HttpContext http, Inventory inventory, CancellationToken ct) => CreateAsync(kind, http, inventory, ct))
-                .WithName($"create-{kind.Name}")
-                .Accepts(kind.ClrType, "application/json")
-                .Produces(StatusCodes.Status201Created, kind.ClrType)
-                .ProducesValidationProblem()
-                .ProducesProblem(StatusCodes.Status409Conflict);
+            // Tokens are minted by TokenEndpoints, which hands out the secret.
+            if (kind != ObjectKind.Tokens)
+            {
+                group.MapPost("/", (HttpContext http, Inventory inventory, CancellationToken ct) => CreateAsync(kind, http, inventory, ct))
+                    .WithName($"create-{kind.Name}")
+                    .Accepts(kind.ClrType, "application/json")
+                    .Produces(StatusCodes.Status201Created, kind.ClrType)
+                    .ProducesValidationProblem()
+                    .ProducesProblem(StatusCodes.Status409Conflict);
+            }
 
             group.MapPut("/{*key}", (string key, HttpContext http, Inventory inventory, CancellationToken ct) => ReplaceAsync(kind, key, http, inventory, ct))
                 .WithName($"replace-{kind.Name}")
@@ -65,7 +71,8 @@ public static class ObjectEndpoints
     {
         var query = ListQuery.Parse(http.Request.Query);
         var all = await inventory.Objects.ListAsync(kind, ct);
-        var items = query.Apply(all.Select(o => (JsonObject)JsonSerializer.SerializeToNode(o, o.GetType(), ModelJson.Options)!));
+        var secrets = http.RequestServices.GetRequiredService<SecureParams>();
+        var items = query.Apply(all.Select(o => (JsonObject)Redaction.ForCaller(o, http.User, secrets)));
         http.Response.Headers["X-Total-Count"] = all.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Results.Json(new JsonArray([.. items]), ModelJson.Options);
     }
@@ -87,10 +94,13 @@ public static class ObjectEndpoints
 
     private static async Task<IResult> CreateAsync(ObjectKind kind, HttpContext http, Inventory inventory, CancellationToken ct)
     {
-        var value = await ApiJson.ReadObjectAsync(http.Request, kind, ct);
+        var value = CredentialInput.Applies(kind)
+            ? await CredentialInput.ReadAsync(http.Request, kind, null, ct)
+            : await ApiJson.ReadObjectAsync(http.Request, kind, ct);
         var stored = await inventory.CreateAsync(value, Actor.Of(http), ct);
         http.Response.Headers.ETag = Etag.Of(stored.Revision);
-        return Results.Created($"/api/v1/{kind.Name}/{Uri.EscapeDataString(stored.Key)}", (object)stored);
+        http.Response.Headers.Location = $"/api/v1/{kind.Name}/{Uri.EscapeDataString(stored.Key)}";
+        return Redaction.Json(http, stored, StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> ReplaceAsync(ObjectKind kind, string key, HttpContext http, Inventory inventory, CancellationToken ct)
@@ -101,7 +111,9 @@ public static class ObjectEndpoints
             return Problems.NotFound($"{kind.Name}/{key} does not exist");
         }
         var expected = Etag.ExpectedRevision(http.Request);
-        var value = await ApiJson.ReadObjectAsync(http.Request, kind, ct);
+        var value = CredentialInput.Applies(kind)
+            ? await CredentialInput.ReadAsync(http.Request, kind, current, ct)
+            : await ApiJson.ReadObjectAsync(http.Request, kind, ct);
         if (value is Machine { Uuid: "" } machine)
         {
             machine.Uuid = current.Key;
@@ -131,7 +143,9 @@ public static class ObjectEndpoints
             ?? throw new ValidationFailedException("$", "a JSON Patch document (an array of operations) is required");
         var document = JsonSerializer.SerializeToNode(current, current.GetType(), ModelJson.Options)!;
         var patched = JsonPatch.Apply(document, operations);
-        var value = (StoredObject)(patched.Deserialize(kind.ClrType, ApiJson.Strict) ?? throw new ValidationFailedException("$", "the patch removed the whole object"));
+        var value = CredentialInput.Applies(kind)
+            ? CredentialInput.FromDocument(patched, kind, current)
+            : (StoredObject)(patched.Deserialize(kind.ClrType, ApiJson.Strict) ?? throw new ValidationFailedException("$", "the patch removed the whole object"));
         if (value.Key != current.Key)
         {
             throw new ValidationFailedException(KeyField(kind), "the key cannot change");
@@ -149,13 +163,13 @@ public static class ObjectEndpoints
             return Problems.NotFound($"{kind.Name}/{key} does not exist");
         }
         var deleted = await inventory.DeleteAsync(kind, current.Key, Etag.ExpectedRevision(http.Request), Actor.Of(http), ct);
-        return Results.Json((object)deleted, ModelJson.Options);
+        return Redaction.Json(http, deleted);
     }
 
     private static IResult Ok(HttpContext http, StoredObject value)
     {
         http.Response.Headers.ETag = Etag.Of(value.Revision);
-        return Results.Json((object)value, ModelJson.Options);
+        return Redaction.Json(http, value);
     }
 
     private static string KeyField(ObjectKind kind) =>

@@ -27,22 +27,7 @@ public sealed class MachineTokens
     }
 
     /// <summary>The token key kept in the data directory, made on first start.</summary>
-    public static byte[] LoadOrCreateKey(string dataDir)
-    {
-        var path = Path.Combine(dataDir, "keys", "machine-token.key");
-        if (File.Exists(path))
-        {
-            return File.ReadAllBytes(path);
-        }
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var key = RandomNumberGenerator.GetBytes(32);
-        File.WriteAllBytes(path, key);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-        return key;
-    }
+    public static byte[] LoadOrCreateKey(string dataDir) => Secrets.KeyFile.LoadOrCreate(dataDir, "machine-token.key", 32);
 
     public string Issue(string machineUuid)
     {

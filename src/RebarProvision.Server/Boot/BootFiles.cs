@@ -5,6 +5,7 @@ using RebarProvision.Rendering;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Machines;
 using RebarProvision.Server.Objects;
+using RebarProvision.Server.Secrets;
 using RebarProvision.Store;
 
 namespace RebarProvision.Server.Boot;
@@ -27,9 +28,11 @@ public sealed partial class BootFiles
     private readonly ServerOptions _options;
     private readonly Discovery _discovery;
     private readonly MachineLifecycle _lifecycle;
+    private readonly SecureParams _secrets;
 
-    public BootFiles(ObjectCache cache, IStore store, BootRenderer renderer, ServerOptions options, Discovery discovery, MachineLifecycle lifecycle)
+    public BootFiles(ObjectCache cache, IStore store, BootRenderer renderer, ServerOptions options, Discovery discovery, MachineLifecycle lifecycle, SecureParams secrets)
     {
+        _secrets = secrets;
         _cache = cache;
         _store = store;
         _renderer = renderer;
@@ -120,7 +123,8 @@ public sealed partial class BootFiles
         {
             return null;
         }
-        var resolved = ParamResolver.Resolve(machine, _cache.Get<Profile>, _cache.All<Param>());
+        // Stored and cached params hold secure values sealed; this is the one place they are opened, for templates.
+        var resolved = _secrets.RevealAll(ParamResolver.Resolve(machine, _cache.Get<Profile>, _cache.All<Param>()));
         var lease = machine.HardwareAddrs.Count > 0 ? await _store.Leases.FindByTokenAsync(machine.HardwareAddrs[0], cancellationToken) : null;
         var subnet = lease is null ? null : _cache.Get<Subnet>(lease.Subnet);
         return new MachineRenderContext(machine, bootEnv, resolved, Environment(local)) { Lease = lease, Subnet = subnet };

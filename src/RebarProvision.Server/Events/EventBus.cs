@@ -1,7 +1,7 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using RebarProvision.Model;
+using RebarProvision.Server.Secrets;
 using RebarProvision.Store;
 
 namespace RebarProvision.Server.Events;
@@ -56,8 +56,7 @@ public sealed class EventBus
     }
 
     /// <summary>Secure values never leave the server in events: the snapshot is the object as an unprivileged caller sees it.</summary>
-    public static JsonNode? Snapshot(StoredObject value) =>
-        JsonSerializer.SerializeToNode(value, value.GetType(), ModelJson.Options);
+    public static JsonNode? Snapshot(StoredObject value) => Redaction.ForEvent(value);
 
     private void Unsubscribe(Channel<StoredEvent> channel)
     {

@@ -13,6 +13,7 @@ using RebarProvision.Server.Content;
 using RebarProvision.Server.Events;
 using RebarProvision.Server.Images;
 using RebarProvision.Server.Metrics;
+using RebarProvision.Server.Secrets;
 using RebarProvision.Store;
 using Serilog;
 
@@ -41,7 +42,9 @@ public static class ServerHost
         var cache = new ObjectCache();
         await cache.LoadAsync(store, cancellationToken);
         builder.Services.AddSingleton(cache);
+        builder.Services.AddSingleton(new SecureParams(SecureParams.LoadOrCreateKey(options.DataDir)));
         builder.Services.AddSingleton<Inventory>();
+        builder.Services.AddApiAccess();
         var tokens = new MachineTokens(MachineTokens.LoadOrCreateKey(options.DataDir), TimeProvider.System);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddSingleton(new BootRenderer(new TemplateSandbox(cache, machine => tokens.Issue(machine.Uuid))));
@@ -85,20 +88,25 @@ public static class ServerHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use((http, next) => Listener.EnforceAsync(http, () => next(http)));
+        app.UseAuthentication();
+        app.UseAuthorization();
 
         var api = new Listener("api", options.ApiPort);
-        var group = app.MapGroup("/api/v1").AddEndpointFilter<ProblemFilter>().WithMetadata(api);
+        // Every /api/v1 route gets its policy from ApiAccess's table; /healthz and /readyz stay open for probes.
+        var group = app.MapGroup("/api/v1").AddEndpointFilter<ProblemFilter>().WithMetadata(api).RequireApiAccess();
+        group.MapTokenEndpoints();
         group.MapMachineActionEndpoints();
         group.MapObjectEndpoints();
         group.MapLeaseEndpoints();
         group.MapEventEndpoints();
         group.MapContentEndpoints();
         group.MapImageEndpoints();
-        app.MapOpenApi("/api/v1/openapi.json").WithMetadata(api);
+        app.MapOpenApi("/api/v1/openapi.json").WithMetadata(api).RequireAuthorization(ApiAccess.Read);
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", async (IStore s, CancellationToken ct) =>
             await s.PingAsync(ct) ? Results.Text("ready\n") : Problems.Unavailable("the store does not answer"));
-        app.MapGet("/metrics", (PrometheusExporter exporter) => Results.Text(exporter.Render(), "text/plain; version=0.0.4")).WithMetadata(api);
+        // Metrics need a readonly credential: they name subnets and count machines (Prometheus sends a bearer token).
+        app.MapGet("/metrics", (PrometheusExporter exporter) => Results.Text(exporter.Render(), "text/plain; version=0.0.4")).WithMetadata(api).RequireAuthorization(ApiAccess.Read);
 
         if (options.HttpPort != 0)
         {
@@ -107,6 +115,8 @@ public static class ServerHost
 
         var importer = app.Services.GetRequiredService<ContentImporter>();
         await ContentSeeder.SeedAsync(options, importer, app.Services.GetRequiredService<ILogger<ContentImporter>>(), cancellationToken);
+        await AdminBootstrap.EnsureAdminAsync(app.Services.GetRequiredService<Inventory>(), options,
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminBootstrap).FullName!), Console.Out, cancellationToken);
         app.Lifetime.ApplicationStopped.Register(() => store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

@@ -2,6 +2,7 @@ using RebarProvision.Model;
 using RebarProvision.Server.Api;
 using RebarProvision.Server.Events;
 using RebarProvision.Server.Machines;
+using RebarProvision.Server.Secrets;
 using RebarProvision.Store;
 
 namespace RebarProvision.Server.Objects;
@@ -16,12 +17,14 @@ public sealed class Inventory
     private readonly IStore _store;
     private readonly EventBus _events;
     private readonly ObjectCache _cache;
+    private readonly SecureParams _secrets;
 
-    public Inventory(IStore store, EventBus events, ObjectCache cache)
+    public Inventory(IStore store, EventBus events, ObjectCache cache, SecureParams secrets)
     {
         _store = store;
         _events = events;
         _cache = cache;
+        _secrets = secrets;
     }
 
     public ObjectCache Cache => _cache;
@@ -38,6 +41,7 @@ public sealed class Inventory
         var stored = await _store.Objects.CreateAsync(value, cancellationToken);
         _cache.Apply(stored);
         await _events.PublishAsync(KindOf(stored), "created", stored, actor, cancellationToken);
+        await SealExistingValuesAsync(stored, actor, cancellationToken);
         return stored;
     }
 
@@ -55,6 +59,7 @@ public sealed class Inventory
         var stored = await _store.Objects.UpdateAsync(value, expectedRevision, cancellationToken);
         _cache.Apply(stored);
         await _events.PublishAsync(KindOf(stored), "updated", stored, actor, cancellationToken);
+        await SealExistingValuesAsync(stored, actor, cancellationToken);
         return stored;
     }
 
@@ -89,6 +94,7 @@ public sealed class Inventory
                 reservation.Normalize();
                 break;
         }
+        SealSecureParams(value);
         var errors = value.Validate().ToList();
         if (errors.Count > 0)
         {
@@ -96,6 +102,45 @@ public sealed class Inventory
         }
         value.Errors = await CheckReferencesAsync(value, cancellationToken);
         value.Validated = value.Errors.Count == 0;
+    }
+
+    /// <summary>Values of params declared secure are stored sealed (<see cref="SecureParams"/>), in machines and profiles alike.</summary>
+    private void SealSecureParams(StoredObject value)
+    {
+        var (parameters, previous) = value switch
+        {
+            Machine m => (m.Params, _cache.Get<Machine>(m.Key)?.Params),
+            Profile p => (p.Params, _cache.Get<Profile>(p.Key)?.Params),
+            _ => (null, null),
+        };
+        if (parameters is null)
+        {
+            return;
+        }
+        var foreign = _secrets.SealDeclared(parameters, name => _cache.Get<Param>(name)?.Secure == true, previous);
+        if (foreign.Count > 0)
+        {
+            throw new ValidationFailedException(foreign.Select(name => new FieldError($"params.{name}", "is sealed with another server's key or was altered; send the plain value")).ToList());
+        }
+    }
+
+    /// <summary>A param declared secure after values were set: seal the values machines and profiles already hold.</summary>
+    private async Task SealExistingValuesAsync(StoredObject stored, string actor, CancellationToken cancellationToken)
+    {
+        if (stored is not Param { Secure: true } param)
+        {
+            return;
+        }
+        bool HoldsPlain(Dictionary<string, System.Text.Json.Nodes.JsonNode?> parameters) =>
+            parameters.TryGetValue(param.Name, out var value) && !SecureParams.IsSealed(value);
+        var holders = _cache.All<Machine>().Where(m => HoldsPlain(m.Params)).Cast<StoredObject>()
+            .Concat(_cache.All<Profile>().Where(p => HoldsPlain(p.Params)))
+            .ToList();
+        foreach (var holder in holders)
+        {
+            var copy = holder.CloneAs<StoredObject>();
+            await UpdateAsync(copy, copy.Revision, actor, cancellationToken);
+        }
     }
 
     /// <summary>References to other objects; a missing one does not refuse the write, it marks the object invalid.</summary>

@@ -1,0 +1,148 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using RebarProvision.Model;
+
+namespace RebarProvision.Server.Secrets;
+
+/// <summary>
+/// Values of secure params at rest: AES-256-GCM under the key in <c>keys/params.key</c>, stored in place of the value
+/// as <c>{"$secure":"v1:&lt;nonce&gt;:&lt;ciphertext&gt;:&lt;tag&gt;"}</c> (base64). The plaintext is the value's JSON text, so a
+/// secure param may hold any JSON; the param's name is the associated data, so a sealed value copied to another
+/// param does not open. Objects in the store and the cache hold sealed values; only the renderer (and whoever else
+/// really needs a secret, e.g. power control) calls <see cref="Reveal"/>.
+/// </summary>
+public sealed class SecureParams
+{
+    public const string Marker = "$secure";
+
+    /// <summary>What callers without the right to read secrets see instead of a secure value.</summary>
+    public const string Redacted = "********";
+
+    private const string Version = "v1";
+    private const int NonceBytes = 12;
+    private const int TagBytes = 16;
+
+    private readonly byte[] _key;
+
+    public SecureParams(byte[] key)
+    {
+        if (key.Length != 32)
+        {
+            throw new ArgumentException("the params key must be 32 bytes (AES-256)", nameof(key));
+        }
+        _key = key;
+    }
+
+    /// <summary>The key kept in the data directory (mode 0600), made on first start.</summary>
+    public static byte[] LoadOrCreateKey(string dataDir) => KeyFile.LoadOrCreate(dataDir, "params.key", 32);
+
+    public static bool IsSealed(JsonNode? value) =>
+        value is JsonObject { Count: 1 } o && o.TryGetPropertyValue(Marker, out var inner) && inner is JsonValue v && v.TryGetValue<string>(out _);
+
+    public JsonObject Seal(string name, JsonNode? value)
+    {
+        var plaintext = Encoding.UTF8.GetBytes(value?.ToJsonString() ?? "null");
+        var nonce = RandomNumberGenerator.GetBytes(NonceBytes);
+        var ciphertext = new byte[plaintext.Length];
+        var tag = new byte[TagBytes];
+        using (var aes = new AesGcm(_key, TagBytes))
+        {
+            aes.Encrypt(nonce, plaintext, ciphertext, tag, AssociatedData(name));
+        }
+        CryptographicOperations.ZeroMemory(plaintext);
+        return new JsonObject
+        {
+            [Marker] = string.Join(':', Version, Convert.ToBase64String(nonce), Convert.ToBase64String(ciphertext), Convert.ToBase64String(tag)),
+        };
+    }
+
+    /// <summary>The plain value of a sealed one; any other value is returned as it is.</summary>
+    /// <exception cref="CryptographicException">The value was sealed with another key, for another param, or altered.</exception>
+    public JsonNode? Reveal(string name, JsonNode? value)
+    {
+        if (!IsSealed(value))
+        {
+            return value;
+        }
+        var parts = value![Marker]!.GetValue<string>().Split(':');
+        if (parts is not [Version, var nonceText, var cipherText, var tagText])
+        {
+            throw new CryptographicException($"param '{name}': unknown sealed value format");
+        }
+        byte[] nonce, ciphertext, tag;
+        try
+        {
+            (nonce, ciphertext, tag) = (Convert.FromBase64String(nonceText), Convert.FromBase64String(cipherText), Convert.FromBase64String(tagText));
+        }
+        catch (FormatException)
+        {
+            throw new CryptographicException($"param '{name}': the sealed value is not base64");
+        }
+        var plaintext = new byte[ciphertext.Length];
+        using (var aes = new AesGcm(_key, TagBytes))
+        {
+            aes.Decrypt(nonce, ciphertext, tag, plaintext, AssociatedData(name));
+        }
+        return JsonNode.Parse(plaintext);
+    }
+
+    public bool CanReveal(string name, JsonNode? value)
+    {
+        try
+        {
+            Reveal(name, value);
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Params with every sealed value opened: what templates see.</summary>
+    public Dictionary<string, JsonNode?> RevealAll(IReadOnlyDictionary<string, JsonNode?> parameters)
+    {
+        var plain = new Dictionary<string, JsonNode?>(parameters.Count, StringComparer.Ordinal);
+        foreach (var (name, value) in parameters)
+        {
+            plain[name] = Reveal(name, value);
+        }
+        return plain;
+    }
+
+    /// <summary>
+    /// Seals, in place, the values of params declared secure. A value already sealed is kept when it opens with our
+    /// key; the redaction placeholder keeps the value the object had (so GET, edit, PUT does not wipe a secret).
+    /// </summary>
+    /// <returns>Names of params whose sealed value does not open with this server's key.</returns>
+    public List<string> SealDeclared(Dictionary<string, JsonNode?> parameters, Func<string, bool> isSecure, IReadOnlyDictionary<string, JsonNode?>? previous)
+    {
+        var foreign = new List<string>();
+        foreach (var name in parameters.Keys.ToList())
+        {
+            var value = parameters[name];
+            if (IsSealed(value))
+            {
+                if (!CanReveal(name, value))
+                {
+                    foreign.Add(name);
+                }
+                continue;
+            }
+            if (value is JsonValue placeholder && placeholder.TryGetValue<string>(out var text) && text == Redacted
+                && previous is not null && previous.TryGetValue(name, out var kept) && IsSealed(kept))
+            {
+                parameters[name] = kept!.DeepClone();
+                continue;
+            }
+            if (isSecure(name))
+            {
+                parameters[name] = Seal(name, value);
+            }
+        }
+        return foreign;
+    }
+
+    private static byte[] AssociatedData(string name) => Encoding.UTF8.GetBytes("rebar-param:" + name);
+}

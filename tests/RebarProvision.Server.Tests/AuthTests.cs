@@ -1,0 +1,204 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using RebarProvision.Server.Auth;
+
+namespace RebarProvision.Server.Tests;
+
+/// <summary>Who may do what through the API: users, tokens, roles, machine tokens and the login lock-out.</summary>
+public sealed class AuthTests : IAsyncLifetime
+{
+    private TestServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task A_request_without_credentials_gets_401_with_a_challenge_while_probes_stay_open()
+    {
+        using var anonymous = AuthClients.Anonymous(_server);
+
+        var response = await (await anonymous.GetAsync("machines")).Expect(HttpStatusCode.Unauthorized);
+        var challenges = response.Headers.WwwAuthenticate.Select(h => h.Scheme).ToList();
+        Assert.Contains("Basic", challenges);
+        Assert.Contains("Bearer", challenges);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await (await anonymous.PostJsonAsync("profiles", """{"name":"sneaky"}""")).Expect(HttpStatusCode.Unauthorized);
+        await (await anonymous.GetAsync("/metrics")).Expect(HttpStatusCode.Unauthorized);
+        await (await anonymous.GetAsync("/healthz")).Expect(HttpStatusCode.OK);
+        await (await anonymous.GetAsync("/readyz")).Expect(HttpStatusCode.OK);
+        using var forged = AuthClients.Bearer(_server, "tok-000000000000.not-the-secret");
+        await (await forged.GetAsync("machines")).Expect(HttpStatusCode.Unauthorized);
+        await (await _server.Api.GetAsync("profiles/sneaky")).Expect(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_readonly_token_can_read_but_not_write()
+    {
+        await (await _server.Api.PostJsonAsync("profiles", """{"name":"rack1"}""")).Expect(HttpStatusCode.Created);
+        var token = await AuthClients.MintAsync(_server.Api, """{"role":"readonly"}""");
+        using var reader = AuthClients.Bearer(_server, token);
+
+        await (await reader.GetAsync("profiles/rack1")).Expect(HttpStatusCode.OK);
+        await (await reader.GetAsync("machines")).Expect(HttpStatusCode.OK);
+        await (await reader.GetAsync("events")).Expect(HttpStatusCode.OK);
+        var refused = await (await reader.PostJsonAsync("profiles", """{"name":"rack2"}""")).Expect(HttpStatusCode.Forbidden);
+        Assert.Equal(403, (await refused.JsonAsync())["status"]!.GetValue<int>());
+        await (await reader.PutJsonAsync("profiles/rack1", """{"name":"rack1","params":{"x":1}}""")).Expect(HttpStatusCode.Forbidden);
+        await (await reader.DeleteAsync("profiles/rack1")).Expect(HttpStatusCode.Forbidden);
+        await (await reader.GetAsync("users")).Expect(HttpStatusCode.Forbidden);
+        await (await reader.GetAsync("tokens")).Expect(HttpStatusCode.Forbidden);
+        await (await reader.PostJsonAsync("tokens", """{"role":"operator"}""")).Expect(HttpStatusCode.Forbidden);
+        await (await _server.Api.GetAsync("profiles/rack2")).Expect(HttpStatusCode.NotFound);
+
+        var stored = await (await (await _server.Api.GetAsync($"tokens/{token.Split('.')[0]}")).Expect(HttpStatusCode.OK)).JsonAsync();
+        Assert.Null(stored["secretHash"]);
+        Assert.Equal("admin", stored["user"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_operator_can_write_machines_and_is_the_actor_of_their_events_but_cannot_manage_users()
+    {
+        await AuthClients.CreateUserAsync(_server, "olga", "operator", "olga-password-1");
+        using var olga = AuthClients.Basic(_server, "olga", "olga-password-1");
+
+        var machine = await (await (await olga.PostJsonAsync("machines", """{"name":"m1","hardwareAddrs":["52:54:00:00:00:01"]}""")).Expect(HttpStatusCode.Created)).JsonAsync();
+        await (await olga.PatchJsonAsync("machines/m1", """[{"op":"add","path":"/description","value":"rack 4"}]""")).Expect(HttpStatusCode.OK);
+        await (await olga.PostJsonAsync("users", """{"name":"mallory","role":"admin","password":"mallory-password"}""")).Expect(HttpStatusCode.Forbidden);
+        await (await olga.PostJsonAsync("tokens", """{"role":"admin"}""")).Expect(HttpStatusCode.Forbidden);
+        var own = await AuthClients.MintAsync(olga, """{"role":"operator"}""");
+        using var ownClient = AuthClients.Bearer(_server, own);
+        await (await ownClient.PostJsonAsync("profiles", """{"name":"by-token"}""")).Expect(HttpStatusCode.Created);
+
+        var events = await (await (await _server.Api.GetAsync($"events?key={machine["uuid"]!.GetValue<string>()}")).Expect(HttpStatusCode.OK)).JsonAsync();
+        Assert.All(events.AsArray(), e => Assert.Equal("olga", e!["actor"]!.GetValue<string>()));
+        var byToken = await (await _server.Api.GetAsync("events?key=by-token")).JsonAsync();
+        Assert.StartsWith("token:", byToken[0]!["actor"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Passwords_are_write_only_and_stored_only_as_slow_hashes()
+    {
+        await AuthClients.CreateUserAsync(_server, "rita", "readonly", "rita-password-1");
+        var user = await (await (await _server.Api.GetAsync("users/rita")).Expect(HttpStatusCode.OK)).JsonAsync();
+        Assert.Null(user["passwordHash"]);
+        Assert.Null(user["password"]);
+        var events = (await (await _server.Api.GetAsync("events?key=rita")).Content.ReadAsStringAsync());
+        Assert.DoesNotContain("pbkdf2", events);
+        Assert.DoesNotContain("rita-password-1", events);
+
+        // A replace without a password keeps the old one; a client cannot set the hash itself.
+        await (await _server.Api.PutJsonAsync("users/rita", """{"name":"rita","role":"operator"}""")).Expect(HttpStatusCode.OK);
+        using var rita = AuthClients.Basic(_server, "rita", "rita-password-1");
+        await (await rita.PostJsonAsync("profiles", """{"name":"rita-was-here"}""")).Expect(HttpStatusCode.Created);
+        await (await _server.Api.PutJsonAsync("users/rita", """{"name":"rita","role":"operator","passwordHash":"pbkdf2-sha256$1$AA==$AA=="}""")).Expect(HttpStatusCode.BadRequest);
+        await (await _server.Api.PatchJsonAsync("users/rita", """[{"op":"add","path":"/password","value":"rita-password-2"}]""")).Expect(HttpStatusCode.OK);
+        await (await rita.GetAsync("profiles")).Expect(HttpStatusCode.Unauthorized);
+        using var rita2 = AuthClients.Basic(_server, "rita", "rita-password-2");
+        await (await rita2.GetAsync("profiles")).Expect(HttpStatusCode.OK);
+
+        var stored = _server.Service<Objects.ObjectCache>().Get<Model.User>("rita")!.PasswordHash!;
+        Assert.StartsWith($"pbkdf2-sha256${PasswordHasher.Iterations}$", stored);
+    }
+
+    [Fact]
+    public async Task A_machine_token_reaches_only_its_own_rendered_files_and_callback()
+    {
+        await (await _server.Api.PostJsonAsync("templates", """{"name":"ud","contents":"#cloud-config\nhostname: {{ machine.name }}\n"}""")).Expect(HttpStatusCode.Created);
+        await (await _server.Api.PostJsonAsync("bootenvs", """{"name":"tiny","kernel":"k","templates":[{"name":"user-data","path":"machines/{{ machine.uuid }}/user-data","template":"ud"}]}""")).Expect(HttpStatusCode.Created);
+        var m1 = await (await (await _server.Api.PostJsonAsync("machines", """{"name":"m1","hardwareAddrs":["52:54:00:00:00:01"],"bootEnv":"tiny"}""")).Expect(HttpStatusCode.Created)).JsonAsync();
+        await (await _server.Api.PostJsonAsync("machines", """{"name":"m2","hardwareAddrs":["52:54:00:00:00:02"],"bootEnv":"tiny"}""")).Expect(HttpStatusCode.Created);
+        var token = await AuthClients.MintAsync(_server.Api, """{"role":"machine","machine":"m1"}""");
+        var hmac = _server.Service<MachineTokens>().Issue(m1["uuid"]!.GetValue<string>());
+
+        foreach (var credential in new[] { token, hmac })
+        {
+            using var machine = AuthClients.Bearer(_server, credential);
+            var own = await (await (await machine.GetAsync("machines/m1/render/user-data")).Expect(HttpStatusCode.OK)).Content.ReadAsStringAsync();
+            Assert.Contains("hostname: m1", own);
+            var other = await machine.GetAsync("machines/m2/render/user-data");
+            Assert.Contains(other.StatusCode, new[] { HttpStatusCode.Forbidden, HttpStatusCode.Unauthorized });
+            Assert.DoesNotContain("hostname: m2", await other.Content.ReadAsStringAsync());
+            var otherCallback = await machine.PostJsonAsync("machines/m2/callback", """{"status":"failed","message":"not mine"}""");
+            Assert.Contains(otherCallback.StatusCode, new[] { HttpStatusCode.Forbidden, HttpStatusCode.Unauthorized });
+            Assert.Contains((await machine.GetAsync("machines")).StatusCode, new[] { HttpStatusCode.Forbidden, HttpStatusCode.Unauthorized });
+            Assert.Contains((await machine.GetAsync("machines/m1")).StatusCode, new[] { HttpStatusCode.Forbidden, HttpStatusCode.Unauthorized });
+        }
+        var m2 = await (await _server.Api.GetAsync("machines/m2")).JsonAsync();
+        Assert.NotEqual("failed", m2["state"]!.GetValue<string>());
+
+        using var m1Client = AuthClients.Bearer(_server, token);
+        var reported = await (await (await m1Client.PostJsonAsync("machines/m1/callback", """{"status":"installed"}""")).Expect(HttpStatusCode.OK)).JsonAsync();
+        Assert.Equal("installed", reported["state"]!.GetValue<string>());
+        var events = await (await _server.Api.GetAsync($"events?kind=machine.updated&key={m1["uuid"]!.GetValue<string>()}")).JsonAsync();
+        Assert.Contains(events.AsArray(), e => e!["actor"]!.GetValue<string>().StartsWith("token:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Tokens_stop_working_when_they_expire_or_are_deleted()
+    {
+        var token = await AuthClients.MintAsync(_server.Api, $$"""{"id":"short","role":"readonly","expiresAt":"{{DateTimeOffset.UtcNow.AddSeconds(6):O}}"}""");
+        using var client = AuthClients.Bearer(_server, token);
+        await (await client.GetAsync("machines")).Expect(HttpStatusCode.OK);
+        await Task.Delay(TimeSpan.FromSeconds(6.5));
+        await (await client.GetAsync("machines")).Expect(HttpStatusCode.Unauthorized);
+
+        var other = await AuthClients.MintAsync(_server.Api, """{"id":"revoked","role":"readonly"}""");
+        using var revoked = AuthClients.Bearer(_server, other);
+        await (await revoked.GetAsync("machines")).Expect(HttpStatusCode.OK);
+        await (await _server.Api.DeleteAsync("tokens/revoked")).Expect(HttpStatusCode.OK);
+        await (await revoked.GetAsync("machines")).Expect(HttpStatusCode.Unauthorized);
+        await (await _server.Api.PostJsonAsync("tokens", """{"expiresAt":"2001-01-01T00:00:00Z"}""")).Expect(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Wrong_passwords_are_rate_limited_and_the_right_one_works_after_the_lock_out()
+    {
+        await AuthClients.CreateUserAsync(_server, "alice", "readonly", "alice-password-1");
+        using var wrong = AuthClients.Basic(_server, "alice", "guess");
+        for (var i = 0; i < LoginThrottle.FreeFailures; i++)
+        {
+            await (await wrong.GetAsync("machines")).Expect(HttpStatusCode.Unauthorized);
+        }
+
+        using var right = AuthClients.Basic(_server, "alice", "alice-password-1");
+        var locked = await (await right.GetAsync("machines")).Expect(HttpStatusCode.TooManyRequests);
+        var wait = locked.Headers.RetryAfter?.Delta ?? throw new Xunit.Sdk.XunitException("429 without Retry-After");
+        Assert.InRange(wait, TimeSpan.FromSeconds(1), LoginThrottle.MaxLockout);
+        await (await wrong.GetAsync("machines")).Expect(HttpStatusCode.TooManyRequests);
+
+        await Task.Delay(wait + TimeSpan.FromMilliseconds(200));
+        await (await right.GetAsync("machines")).Expect(HttpStatusCode.OK);
+        // A successful login is not slowed down afterwards.
+        var started = DateTime.UtcNow;
+        for (var i = 0; i < 5; i++)
+        {
+            await (await right.GetAsync("machines")).Expect(HttpStatusCode.OK);
+        }
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(2));
+    }
+
+    [Fact]
+    public async Task First_start_without_a_configured_password_prints_a_generated_one_once()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("rebar-auth-").FullName;
+        string[] args = ["--data-dir", dataDir, "--content", TestServer.EmptyContent()];
+        string password;
+        await using (var first = ServerProcess.Start(args))
+        {
+            await first.WaitReadyAsync(TimeSpan.FromSeconds(60));
+            var match = System.Text.RegularExpressions.Regex.Match(first.Output, @"created user 'admin' with password\s+(\S+)");
+            Assert.True(match.Success, first.Output);
+            password = match.Groups[1].Value;
+            using var admin = AuthClients.Basic("admin", password, new Uri($"http://127.0.0.1:{first.ApiPort}/api/v1/"));
+            await (await admin.GetAsync("users/admin")).Expect(HttpStatusCode.OK);
+            Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(first.Output, System.Text.RegularExpressions.Regex.Escape(password)));
+        }
+        await using var second = ServerProcess.Start(args);
+        await second.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        Assert.DoesNotContain(password, second.Output);
+        Assert.DoesNotContain("with password", second.Output);
+        using var again = AuthClients.Basic("admin", password, new Uri($"http://127.0.0.1:{second.ApiPort}/api/v1/"));
+        await (await again.GetAsync("machines")).Expect(HttpStatusCode.OK);
+    }
+}

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace RebarProvision.Server.Tests;
+
+/// <summary>Secure params: sealed at rest, plain only for templates and admins, redacted everywhere else.</summary>
+public sealed class SecureParamTests
+{
+    private const string MachineSecret = "machine-s3cret-value-7f3a";
+    private const string ProfileSecret = "profile-s3cret-value-91bc";
+
+    [Fact]
+    public async Task A_secure_value_never_appears_in_plain_text_in_the_database_events_logs_or_readonly_output()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("rebar-secure-").FullName;
+        var env = new Dictionary<string, string> { ["REBAR_ADMIN_PASSWORD"] = TestServer.AdminPassword };
+        string[] args = ["--data-dir", dataDir, "--content", TestServer.EmptyContent(), "--log-level", "Debug", "--log-file", Path.Combine(dataDir, "server.log")];
+        string uuid;
+        var seen = new StringBuilder();
+        await using (var server = ServerProcess.Start(args, env))
+        {
+            await server.WaitReadyAsync(TimeSpan.FromSeconds(60));
+            var baseUri = new Uri($"http://127.0.0.1:{server.ApiPort}/api/v1/");
+            using var admin = AuthClients.Basic("admin", TestServer.AdminPassword, baseUri);
+
+            await (await admin.PostJsonAsync("params", """{"name":"power/password","secure":true,"schema":{"type":"string"}}""")).Expect(HttpStatusCode.Created);
+            await (await admin.PostJsonAsync("templates", """{"name":"ud","contents":"#cloud-config\npassword: {{ param 'power/password' }}\nother: {{ params.plain }}\n"}""")).Expect(HttpStatusCode.Created);
+            await (await admin.PostJsonAsync("bootenvs", """{"name":"tiny","kernel":"k","templates":[{"name":"user-data","path":"machines/{{ machine.uuid }}/user-data","template":"ud"}]}""")).Expect(HttpStatusCode.Created);
+            await (await admin.PostJsonAsync("profiles", $$$"""{"name":"rack","params":{"power/password":"{{{ProfileSecret}}}"}}""")).Expect(HttpStatusCode.Created);
+            var created = await (await (await admin.PostJsonAsync("machines", $$$"""{"name":"m1","bootEnv":"tiny","profiles":["rack"],"params":{"power/password":"{{{MachineSecret}}}","plain":"visible"}}""")).Expect(HttpStatusCode.Created)).JsonAsync();
+            uuid = created["uuid"]!.GetValue<string>();
+            Assert.Equal(MachineSecret, created["params"]!["power/password"]!.GetValue<string>());
+
+            // Templates see the plain value.
+            var rendered = await (await (await admin.GetAsync($"machines/m1/render/user-data")).Expect(HttpStatusCode.OK)).Content.ReadAsStringAsync();
+            Assert.Contains($"password: {MachineSecret}", rendered);
+
+            // An operator sees the value redacted, and sending the redacted form back keeps the secret.
+            await (await admin.PostJsonAsync("users", """{"name":"olga","role":"operator","password":"olga-password-1"}""")).Expect(HttpStatusCode.Created);
+            using var olga = AuthClients.Basic("olga", "olga-password-1", baseUri);
+            var asOperator = await (await (await olga.GetAsync("machines/m1")).Expect(HttpStatusCode.OK)).JsonAsync();
+            Assert.Equal("********", asOperator["params"]!["power/password"]!.GetValue<string>());
+            asOperator["description"] = "edited by olga";
+            await (await olga.PutJsonAsync("machines/m1", asOperator.ToJsonString())).Expect(HttpStatusCode.OK);
+            var afterEdit = await (await admin.GetAsync("machines/m1")).JsonAsync();
+            Assert.Equal(MachineSecret, afterEdit["params"]!["power/password"]!.GetValue<string>());
+            Assert.Equal("edited by olga", afterEdit["description"]!.GetValue<string>());
+
+            var readonlyToken = await AuthClients.MintAsync(admin, """{"role":"readonly"}""");
+            using var reader = new HttpClient { BaseAddress = baseUri };
+            reader.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", readonlyToken);
+            foreach (var path in new[] { "machines", "machines/m1", $"machines/{uuid}", "profiles", "profiles/rack", "events", "content", "params" })
+            {
+                var body = await (await (await reader.GetAsync(path)).Expect(HttpStatusCode.OK)).Content.ReadAsStringAsync();
+                seen.Append(body);
+            }
+            Assert.Contains("********", seen.ToString());
+            Assert.Contains("visible", seen.ToString());
+            seen.Append(await (await admin.GetAsync("events")).Content.ReadAsStringAsync());
+            seen.Append(await (await admin.GetAsync("content")).Content.ReadAsStringAsync());
+            AssertNoSecret(seen.ToString(), "API output to readonly callers and the event log");
+            await Task.Delay(500);
+            AssertNoSecret(server.Output, "the server's console log");
+        }
+
+        foreach (var file in Directory.EnumerateFiles(dataDir, "*", SearchOption.AllDirectories))
+        {
+            AssertNoSecret(Encoding.UTF8.GetString(await File.ReadAllBytesAsync(file)), file);
+        }
+        Assert.True(File.Exists(Path.Combine(dataDir, "server.log")));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dataDir, "keys", "params.key")));
+        }
+
+        // Sealed at rest, and still opened after a restart with the key from the data directory.
+        await using var again = ServerProcess.Start(args, env);
+        await again.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        using var admin2 = AuthClients.Basic("admin", TestServer.AdminPassword, new Uri($"http://127.0.0.1:{again.ApiPort}/api/v1/"));
+        var reloaded = await (await admin2.GetAsync($"machines/{uuid}")).JsonAsync();
+        Assert.Equal(MachineSecret, reloaded["params"]!["power/password"]!.GetValue<string>());
+        var profile = await (await admin2.GetAsync("profiles/rack")).JsonAsync();
+        Assert.Equal(ProfileSecret, profile["params"]!["power/password"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Declaring_a_param_secure_seals_the_values_already_stored()
+    {
+        await using var server = await TestServer.StartAsync();
+        await (await server.Api.PostJsonAsync("profiles", """{"name":"late","params":{"bmc/password":"late-secret"}}""")).Expect(HttpStatusCode.Created);
+        await (await server.Api.PostJsonAsync("params", """{"name":"bmc/password","secure":true}""")).Expect(HttpStatusCode.Created);
+
+        var token = await AuthClients.MintAsync(server.Api, """{"role":"readonly"}""");
+        using var reader = AuthClients.Bearer(server, token);
+        var profile = await (await (await reader.GetAsync("profiles/late")).Expect(HttpStatusCode.OK)).JsonAsync();
+        Assert.Equal("********", profile["params"]!["bmc/password"]!.GetValue<string>());
+        var stored = server.Service<Objects.ObjectCache>().Get<Model.Profile>("late")!.Params["bmc/password"]!.ToJsonString();
+        Assert.DoesNotContain("late-secret", stored);
+        Assert.Contains("$secure", stored);
+    }
+
+    [Fact]
+    public async Task A_value_sealed_with_another_key_is_refused()
+    {
+        await using var server = await TestServer.StartAsync();
+        var response = await server.Api.PostJsonAsync("machines", """{"name":"m1","params":{"x":{"$secure":"v1:AAAAAAAAAAAAAAAA:AAAA:AAAAAAAAAAAAAAAAAAAAAA=="}}}""");
+        var problem = await (await response.Expect(HttpStatusCode.BadRequest)).JsonAsync();
+        Assert.NotNull(problem["errors"]!["params.x"]);
+    }
+
+    private static void AssertNoSecret(string text, string where)
+    {
+        Assert.False(text.Contains(MachineSecret, StringComparison.Ordinal), $"the machine's secret is in plain text in {where}");
+        Assert.False(text.Contains(ProfileSecret, StringComparison.Ordinal), $"the profile's secret is in plain text in {where}");
+    }
+}
