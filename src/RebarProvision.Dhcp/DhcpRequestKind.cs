@@ -41,6 +41,6 @@ public static class DhcpRequestKind
             return request.ClientMac;
         }
         var hex = DhcpMessage.FormatHex(id);
-        return id.Length == 7 && id.Span[0] == 1 && hex[3..] == request.ClientMac ? request.ClientMac : hex;
+        return id.Length == 7 && id[0] == 1 && hex[3..] == request.ClientMac ? request.ClientMac : hex;
     }
 }
