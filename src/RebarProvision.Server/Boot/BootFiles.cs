@@ -89,11 +89,32 @@ public sealed partial class BootFiles
         {
             return new BootFile.Rendered(rendered);
         }
-        if (!clean.Contains('/', StringComparison.Ordinal) && SafePath.Resolve(_options.LoaderDir, clean) is { } loader)
+        return LoaderFile(clean) is { } loader ? new BootFile.OnDisk(loader) : null;
+    }
+
+    /// <summary>The boot loaders we hand out by name (DESIGN §4 step 3).</summary>
+    public static readonly IReadOnlySet<string> LoaderNames = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "undionly.kpxe", "undionly.kkpxe", "ipxe.pxe", "ipxe.efi", "snponly.efi", "ipxe-arm64.efi", "snponly-arm64.efi",
+    };
+
+    /// <summary>
+    /// A loader: the operator's copy under <c>&lt;dataDir&gt;/loaders</c> (confined like any data file), else the
+    /// packaged one. Only the fixed names are served from the package folder, and its symlinks are followed, because
+    /// Debian links <c>/usr/lib/ipxe/ipxe.efi</c> to <c>/boot/ipxe.efi</c>.
+    /// </summary>
+    private string? LoaderFile(string name)
+    {
+        if (!LoaderNames.Contains(name))
         {
-            return new BootFile.OnDisk(loader);
+            return null;
         }
-        return null;
+        if (SafePath.Resolve(Path.Combine(_options.DataDir, "loaders"), name) is { } own)
+        {
+            return own;
+        }
+        var packaged = Path.Combine(_options.LoaderDir, name);
+        return File.Exists(packaged) ? packaged : null;
     }
 
     /// <summary>The machine's boot-loader document; unknown MACs follow the unknown-machine policy.</summary>
