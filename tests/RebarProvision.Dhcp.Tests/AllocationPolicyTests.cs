@@ -42,10 +42,13 @@ public sealed class AllocationPolicyTests
     }
 
     [Fact]
-    public void The_client_identifier_names_the_lease_when_present_else_the_mac()
+    public void The_client_identifier_names_the_lease_unless_it_is_just_the_mac()
     {
         Assert.Equal("52:54:00:12:34:56", DhcpRequestKind.ClientToken(GoldenPacket.Parse("dhclient-discover")));
-        Assert.Equal("01:52:54:00:12:34:56", DhcpRequestKind.ClientToken(GoldenPacket.Parse("udhcpc-discover")));
+        var udhcpc = GoldenPacket.Parse("udhcpc-discover");
+        Assert.Equal("52:54:00:12:34:56", DhcpRequestKind.ClientToken(udhcpc));
+        udhcpc.Options.Set(DhcpOptionCode.ClientIdentifier, [0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01]);
+        Assert.Equal("ff:00:00:00:01:00:01", DhcpRequestKind.ClientToken(udhcpc));
     }
 
     [Fact]
