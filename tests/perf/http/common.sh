@@ -6,6 +6,7 @@ SERVER_DLL=${SERVER_DLL:-$REPO/src/RebarProvision.Server/bin/Release/net10.0/reb
 WORK=$(mktemp -d /tmp/rebar-perf-http.XXXXXX)
 PIDS=()
 ADMIN_PASSWORD=bench-admin
+SERVER_ARGS=()
 
 cleanup() {
   for pid in "${PIDS[@]}"; do
@@ -36,7 +37,7 @@ start_server() {
   mkdir -p "$WORK/data"
   REBAR_ADMIN_PASSWORD=$ADMIN_PASSWORD REBAR_LOG_LEVEL=Warning \
     dotnet "$SERVER_DLL" --data-dir "$WORK/data" --api-tls false --tftp-port 0 --listen 127.0.0.1 \
-      --http-port "$HTTP_PORT" --api-port "$API_PORT" >"$WORK/server.log" 2>&1 &
+      --http-port "$HTTP_PORT" --api-port "$API_PORT" "${SERVER_ARGS[@]}" >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
   for _ in $(seq 1 120); do
