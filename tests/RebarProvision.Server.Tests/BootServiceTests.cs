@@ -72,6 +72,19 @@ public sealed class BootServiceTests : IAsyncLifetime
         await (await _server.Boot.SendAsync(again)).Expect(HttpStatusCode.NotModified);
     }
 
+    [SkippableFact]
+    public async Task Curl_with_a_Range_gets_exactly_those_bytes_of_the_kernel()
+    {
+        var curl = RebarProvision.Testing.Prerequisite.RequireCommand("curl");
+        var output = Path.GetTempFileName();
+        var result = await RebarProvision.Testing.ProcessRunner.RunAsync(curl,
+            ["-sS", "--fail", "-r", "50000-50999", "-o", output, "-w", "%{http_code}", $"http://127.0.0.1:{_server.Options.HttpPort}/files/bootenvs/tiny/vmlinuz"],
+            TimeSpan.FromSeconds(30));
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("206", result.StandardOutput);
+        Assert.Equal(Enumerable.Range(50_000, 1000).Select(i => (byte)(i * 7)), await File.ReadAllBytesAsync(output));
+    }
+
     [Theory]
     [InlineData("files/../../../../etc/passwd")]
     [InlineData("files/%2e%2e/%2e%2e/etc/passwd")]
