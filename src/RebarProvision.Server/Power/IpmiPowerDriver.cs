@@ -8,14 +8,21 @@ namespace RebarProvision.Server.Power;
 public sealed class IpmiPowerDriver : IPowerDriver
 {
     private readonly TimeSpan _timeout;
+    private readonly string _program;
 
-    public IpmiPowerDriver(TimeSpan timeout) => _timeout = timeout;
+    /// <param name="timeout">How long ipmitool may run.</param>
+    /// <param name="program">The ipmitool executable (a path, or a name found on PATH).</param>
+    public IpmiPowerDriver(TimeSpan timeout, string program = IpmiCommand.Program)
+    {
+        _timeout = timeout;
+        _program = program;
+    }
 
     public string Kind => "ipmi";
 
     public async Task PowerAsync(Machine machine, PowerAction action, PowerCredentials credentials, bool insecure, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(IpmiCommand.Program)
+        var info = new ProcessStartInfo(_program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
