@@ -28,6 +28,7 @@ public sealed partial class BootFiles
     private readonly ServerOptions _options;
     private readonly Discovery _discovery;
     private readonly MachineLifecycle _lifecycle;
+    private readonly RecentLeases _leases;
     private readonly SecureParams _secrets;
 
     public BootFiles(ObjectCache cache, IStore store, BootRenderer renderer, ServerOptions options, Discovery discovery, MachineLifecycle lifecycle, SecureParams secrets)
@@ -39,6 +40,7 @@ public sealed partial class BootFiles
         _options = options;
         _discovery = discovery;
         _lifecycle = lifecycle;
+        _leases = new RecentLeases(store, TimeProvider.System);
     }
 
     public string FilesRoot => Path.Combine(_options.DataDir, "files");
@@ -146,9 +148,14 @@ public sealed partial class BootFiles
         }
         // Stored and cached params hold secure values sealed; this is the one place they are opened, for templates.
         var resolved = _secrets.RevealAll(ParamResolver.Resolve(machine, _cache.Get<Profile>, _cache.All<Param>()));
-        var lease = machine.HardwareAddrs.Count > 0 ? await _store.Leases.FindByTokenAsync(machine.HardwareAddrs[0], cancellationToken) : null;
+        var lease = machine.HardwareAddrs.Count > 0 ? await _leases.FindAsync(machine.HardwareAddrs[0], cancellationToken) : null;
         var subnet = lease is null ? null : _cache.Get<Subnet>(lease.Subnet);
-        return new MachineRenderContext(machine, bootEnv, resolved, Environment(local)) { Lease = lease, Subnet = subnet };
+        return new MachineRenderContext(machine, bootEnv, resolved, Environment(local))
+        {
+            Lease = lease,
+            Subnet = subnet,
+            ParamsStamp = _cache.ParamsStamp(machine),
+        };
     }
 
     private async Task<MachineRenderContext?> UnknownContextAsync(string mac, IPAddress? local, CancellationToken cancellationToken)

@@ -85,10 +85,18 @@ public sealed class MachineLifecycle
         return (Machine)await _inventory.UpdateAsync(machine, machine.Revision, actor, cancellationToken);
     }
 
-    /// <summary>Records that the machine fetched its boot script.</summary>
+    /// <summary>A boot within this long of the last recorded one is not written again (a boot storm fetches scripts repeatedly).</summary>
+    public static readonly TimeSpan BootRecordInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>Records that the machine fetched its boot script, at most once per <see cref="BootRecordInterval"/>.</summary>
     public async Task RecordBootAsync(Machine machine, CancellationToken cancellationToken = default)
     {
-        machine.LastBootAt = _time.GetUtcNow();
+        var now = _time.GetUtcNow();
+        if (machine.LastBootAt is { } last && now - last < BootRecordInterval)
+        {
+            return;
+        }
+        machine.LastBootAt = now;
         try
         {
             await _inventory.UpdateAsync(machine, machine.Revision, "boot", cancellationToken);

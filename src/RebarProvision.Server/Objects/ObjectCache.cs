@@ -13,9 +13,11 @@ namespace RebarProvision.Server.Objects;
 /// </summary>
 public sealed class ObjectCache : ITemplateSource
 {
-    private readonly ConcurrentDictionary<(ObjectKind Kind, string Key), StoredObject> _objects = new();
+    private readonly Dictionary<ObjectKind, ConcurrentDictionary<string, StoredObject>> _objects =
+        ObjectKind.Documents.ToDictionary(k => k, _ => new ConcurrentDictionary<string, StoredObject>(StringComparer.Ordinal));
     private readonly ConcurrentDictionary<string, string> _machineByMac = new(StringComparer.Ordinal);
     private long _templatesRevision;
+    private long _paramsRevision;
 
     /// <summary>Highest revision of any object applied; part of render cache keys for params and profiles.</summary>
     public long Revision { get; private set; }
@@ -33,10 +35,9 @@ public sealed class ObjectCache : ITemplateSource
 
     public void Apply(StoredObject value)
     {
-        var kind = Inventory.KindOf(value);
-        var key = (kind, value.Key);
-        _objects.AddOrUpdate(key, value, (_, existing) => existing.Revision > value.Revision ? existing : value);
-        if (value is Machine machine && ReferenceEquals(_objects[key], value))
+        var objects = _objects[Inventory.KindOf(value)];
+        var current = objects.AddOrUpdate(value.Key, value, (_, existing) => existing.Revision > value.Revision ? existing : value);
+        if (value is Machine machine && ReferenceEquals(current, value))
         {
             foreach (var stale in _machineByMac.Where(p => p.Value == machine.Uuid && !machine.HardwareAddrs.Contains(p.Key)).ToList())
             {
@@ -52,7 +53,7 @@ public sealed class ObjectCache : ITemplateSource
 
     public void Remove(StoredObject value)
     {
-        _objects.TryRemove((Inventory.KindOf(value), value.Key), out _);
+        _objects[Inventory.KindOf(value)].TryRemove(value.Key, out _);
         if (value is Machine machine)
         {
             foreach (var mac in machine.HardwareAddrs)
@@ -72,16 +73,31 @@ public sealed class ObjectCache : ITemplateSource
             {
                 _templatesRevision = Math.Max(_templatesRevision, value.Revision);
             }
+            if (value is Param)
+            {
+                _paramsRevision = Math.Max(_paramsRevision, value.Revision);
+            }
         }
     }
 
     public T? Get<T>(string? key) where T : StoredObject =>
-        key is not null && _objects.TryGetValue((ObjectKind.Of<T>(), key), out var value) ? (T)value : null;
+        key is not null && _objects[ObjectKind.Of<T>()].TryGetValue(key, out var value) ? (T)value : null;
 
-    public IEnumerable<T> All<T>() where T : StoredObject
+    public IEnumerable<T> All<T>() where T : StoredObject => _objects[ObjectKind.Of<T>()].Values.Cast<T>();
+
+    /// <summary>
+    /// Changes whenever anything a machine's resolved params come from changes: its profiles, <c>global</c>, or any
+    /// declared param (their defaults). Render caches key on it instead of hashing the resolved values.
+    /// </summary>
+    public string ParamsStamp(Machine machine)
     {
-        var kind = ObjectKind.Of<T>();
-        return _objects.Where(p => p.Key.Kind == kind).Select(p => (T)p.Value);
+        var stamp = new System.Text.StringBuilder();
+        foreach (var name in machine.Profiles)
+        {
+            stamp.Append(Get<Profile>(name)?.Revision ?? 0).Append(',');
+        }
+        stamp.Append('g').Append(Get<Profile>(Profile.GlobalName)?.Revision ?? 0).Append('d').Append(Interlocked.Read(ref _paramsRevision));
+        return stamp.ToString();
     }
 
     public Machine? MachineByMac(string mac) =>
