@@ -32,6 +32,13 @@ public sealed class Machine : StoredObject
 
     public DateTimeOffset? LastBootAt { get; set; }
 
+    /// <summary>
+    /// When the machine last entered <see cref="MachineState.Provisioning"/> (or was reimaged); null in any other
+    /// state. Kept by the server, not the caller: the stuck-machine timeout counts from here, which UpdatedAt
+    /// cannot do because boots and inventory posts also update the machine.
+    /// </summary>
+    public DateTimeOffset? ProvisioningSince { get; set; }
+
     /// <summary>The SMBIOS/PXE client UUID (DHCP option 97), when the firmware sent one.</summary>
     public string? ClientUuid { get; set; }
 

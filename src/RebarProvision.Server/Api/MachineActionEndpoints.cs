@@ -3,6 +3,7 @@ using RebarProvision.Rendering;
 using RebarProvision.Server.Boot;
 using RebarProvision.Server.Machines;
 using RebarProvision.Server.Objects;
+using RebarProvision.Server.Power;
 using RebarProvision.Server.Secrets;
 using RebarProvision.Store;
 
@@ -11,7 +12,11 @@ namespace RebarProvision.Server.Api;
 /// <summary>Actions on a machine: render a file as it would receive it, reimage it, and report its install result.</summary>
 public static class MachineActionEndpoints
 {
-    public sealed record ReimageRequest(string? BootEnv, List<string>? Profiles);
+    /// <param name="Power">Power-cycle the machine through its BMC once the bootenv is set.</param>
+    public sealed record ReimageRequest(string? BootEnv, List<string>? Profiles, bool? Power = null);
+
+    /// <param name="Action"><c>cycle</c>, <c>on</c> or <c>off</c>.</param>
+    public sealed record PowerRequest(string? Action);
 
     public sealed record CallbackRequest(string? Status, string? Message, System.Text.Json.Nodes.JsonObject? Inventory);
 
@@ -21,17 +26,40 @@ public static class MachineActionEndpoints
 
         group.MapGet("/render/{**path}", RenderAsync).Produces<string>(contentType: "text/plain").ProducesProblem(404);
 
-        group.MapPost("/reimage", async (string id, ReimageRequest body, Inventory inventory, MachineLifecycle lifecycle, HttpContext http, CancellationToken ct) =>
+        group.MapPost("/reimage", async (string id, ReimageRequest body, Inventory inventory, MachineLifecycle lifecycle, PowerControl power, HttpContext http, CancellationToken ct) =>
         {
             var machine = await inventory.Objects.FindMachineAsync(id, ct) ?? throw new StoreNotFoundException($"machines/{id} does not exist");
             if (string.IsNullOrWhiteSpace(body.BootEnv))
             {
                 throw new ValidationFailedException("bootEnv", "is required");
             }
+            if (body.Power == true && machine.Power is null)
+            {
+                // Refuse before changing anything: a reimage that cannot reboot the machine would just wait for the timeout.
+                throw new ValidationFailedException("power", $"machine {machine.Name} has no power endpoint; set power.kind and power.address or reimage without power");
+            }
             var updated = await lifecycle.ReimageAsync(machine, body.BootEnv, body.Profiles, Actor.Of(http), ct);
             http.Response.Headers.ETag = Etag.Of(updated.Revision);
+            if (body.Power == true)
+            {
+                await power.PowerAsync(updated, PowerAction.Cycle, ct);
+            }
             return Redaction.Json(http, updated);
-        }).Produces<Machine>().ProducesValidationProblem().ProducesProblem(404);
+        }).Produces<Machine>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(502);
+
+        group.MapPost("/power", async (string id, PowerRequest body, Inventory inventory, PowerControl power, CancellationToken ct) =>
+        {
+            var machine = await inventory.Objects.FindMachineAsync(id, ct) ?? throw new StoreNotFoundException($"machines/{id} does not exist");
+            var action = body.Action switch
+            {
+                "cycle" => PowerAction.Cycle,
+                "on" => PowerAction.On,
+                "off" => PowerAction.Off,
+                _ => throw new ValidationFailedException("action", "must be cycle, on or off"),
+            };
+            await power.PowerAsync(machine, action, ct);
+            return Results.NoContent();
+        }).Produces(204).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(502);
 
         group.MapPost("/callback", async (string id, CallbackRequest body, Inventory inventory, MachineLifecycle lifecycle, HttpContext http, CancellationToken ct) =>
         {

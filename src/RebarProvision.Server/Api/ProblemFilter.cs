@@ -36,6 +36,10 @@ public sealed class ProblemFilter : IEndpointFilter
         {
             return Problems.Unavailable(e.Message);
         }
+        catch (Power.PowerControlException e)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "The BMC failed", detail: e.Message);
+        }
         catch (BadHttpRequestException e)
         {
             return Problems.BadRequest("$", e.Message);

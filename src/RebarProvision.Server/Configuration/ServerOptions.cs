@@ -60,6 +60,12 @@ public sealed class ServerOptions
     /// <summary>The first admin's password (REBAR_ADMIN_PASSWORD); generated and printed once on first start when unset.</summary>
     public string? AdminPassword { get; set; }
 
+    /// <summary>How long a machine may stay provisioning before it is marked failed; a machine's <c>provision/timeout</c> param (seconds) overrides.</summary>
+    public TimeSpan ProvisionTimeout { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long events are kept; older ones are pruned every hour.</summary>
+    public TimeSpan EventRetention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>console or json.</summary>
     public string LogFormat { get; set; } = "console";
 
@@ -95,6 +101,14 @@ public sealed class ServerOptions
         if (ImageSizeLimit < 1)
         {
             yield return "imageSizeLimit: must be at least 1 byte";
+        }
+        if (ProvisionTimeout <= TimeSpan.Zero)
+        {
+            yield return "provisionTimeout: must be positive (e.g. 01:00:00)";
+        }
+        if (EventRetention <= TimeSpan.Zero)
+        {
+            yield return "eventRetention: must be positive (e.g. 7.00:00:00)";
         }
         if (LogFormat is not ("console" or "json"))
         {

@@ -31,6 +31,8 @@ public static class Settings
         new(nameof(ServerOptions.LoaderDir), "--loader-dir", "REBAR_LOADER_DIR"),
         new(nameof(ServerOptions.ImageSizeLimit), "--image-size-limit", "REBAR_IMAGE_SIZE_LIMIT"),
         new(nameof(ServerOptions.AdminPassword), "--admin-password", "REBAR_ADMIN_PASSWORD"),
+        new(nameof(ServerOptions.ProvisionTimeout), "--provision-timeout", "REBAR_PROVISION_TIMEOUT"),
+        new(nameof(ServerOptions.EventRetention), "--event-retention", "REBAR_EVENT_RETENTION"),
         new(nameof(ServerOptions.LogFormat), "--log-format", "REBAR_LOG_FORMAT"),
         new(nameof(ServerOptions.LogFile), "--log-file", "REBAR_LOG_FILE"),
         new(nameof(ServerOptions.LogLevel), "--log-level", "REBAR_LOG_LEVEL"),

@@ -13,6 +13,7 @@ using RebarProvision.Server.Content;
 using RebarProvision.Server.Events;
 using RebarProvision.Server.Images;
 using RebarProvision.Server.Metrics;
+using RebarProvision.Server.Power;
 using RebarProvision.Server.Secrets;
 using RebarProvision.Store;
 using Serilog;
@@ -51,6 +52,8 @@ public static class ServerHost
         builder.Services.AddSingleton<Discovery>();
         builder.Services.AddSingleton<MachineLifecycle>();
         builder.Services.AddSingleton<BootFiles>();
+        builder.Services.AddPowerControl();
+        builder.Services.AddHostedService<StuckMachines>().AddHostedService<EventRetention>();
         if (options.DhcpInterfaces.Count > 0)
         {
             builder.Services.AddSingleton<IUnknownMachines, DhcpDiscovery>();

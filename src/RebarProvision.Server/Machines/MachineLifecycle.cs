@@ -79,7 +79,9 @@ public sealed class MachineLifecycle
             machine.Profiles = [.. profiles];
         }
         machine.State = MachineState.Provisioning;
-        machine.StateMessage = $"reimage to {bootEnv} requested at {_time.GetUtcNow():O}";
+        // A reimage restarts the stuck-machine clock even when the machine was already provisioning.
+        machine.ProvisioningSince = _time.GetUtcNow();
+        machine.StateMessage = $"reimage to {bootEnv} requested at {machine.ProvisioningSince:O}";
         return (Machine)await _inventory.UpdateAsync(machine, machine.Revision, actor, cancellationToken);
     }
 

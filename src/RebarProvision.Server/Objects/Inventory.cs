@@ -18,13 +18,15 @@ public sealed class Inventory
     private readonly EventBus _events;
     private readonly ObjectCache _cache;
     private readonly SecureParams _secrets;
+    private readonly TimeProvider _time;
 
-    public Inventory(IStore store, EventBus events, ObjectCache cache, SecureParams secrets)
+    public Inventory(IStore store, EventBus events, ObjectCache cache, SecureParams secrets, TimeProvider time)
     {
         _store = store;
         _events = events;
         _cache = cache;
         _secrets = secrets;
+        _time = time;
     }
 
     public ObjectCache Cache => _cache;
@@ -37,6 +39,10 @@ public sealed class Inventory
         if (value is Machine { State: MachineState.Discovered } machine && !MachineLifecycle.IsPassive(machine.BootEnv))
         {
             machine.State = MachineState.Provisioning;
+        }
+        if (value is Machine created)
+        {
+            TrackProvisioning(created, null);
         }
         var stored = await _store.Objects.CreateAsync(value, cancellationToken);
         _cache.Apply(stored);
@@ -55,6 +61,7 @@ public sealed class Inventory
             {
                 machine.State = MachineState.Provisioning;
             }
+            TrackProvisioning(machine, current);
         }
         var stored = await _store.Objects.UpdateAsync(value, expectedRevision, cancellationToken);
         _cache.Apply(stored);
@@ -78,6 +85,26 @@ public sealed class Inventory
         _cache.Remove(deleted);
         await _events.PublishAsync(kind, "deleted", deleted, actor, cancellationToken);
         return deleted;
+    }
+
+    /// <summary>
+    /// Keeps <see cref="Machine.ProvisioningSince"/>: set on entering provisioning, kept while it stays (a caller
+    /// that omits it does not restart the stuck-machine clock), cleared in every other state.
+    /// </summary>
+    private void TrackProvisioning(Machine machine, Machine? current)
+    {
+        if (machine.State != MachineState.Provisioning)
+        {
+            machine.ProvisioningSince = null;
+        }
+        else if (current?.State != MachineState.Provisioning)
+        {
+            machine.ProvisioningSince = _time.GetUtcNow();
+        }
+        else
+        {
+            machine.ProvisioningSince ??= current.ProvisioningSince ?? _time.GetUtcNow();
+        }
     }
 
     public static ObjectKind KindOf(StoredObject value) =>
