@@ -81,7 +81,7 @@ public sealed class BootServiceTests : IAsyncLifetime
             ["-sS", "--fail", "-r", "50000-50999", "-o", output, "-w", "%{http_code}", $"http://127.0.0.1:{_server.Options.HttpPort}/files/bootenvs/tiny/vmlinuz"],
             TimeSpan.FromSeconds(30));
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal("206", result.StandardOutput);
+        Assert.Equal("206", result.StandardOutput.Trim());
         Assert.Equal(Enumerable.Range(50_000, 1000).Select(i => (byte)(i * 7)), await File.ReadAllBytesAsync(output));
     }
 
