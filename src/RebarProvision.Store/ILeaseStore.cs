@@ -31,16 +31,17 @@ public interface ILeaseStore
     Task<Lease?> TryUpdateAsync(Lease lease, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The lowest address in [<paramref name="first"/>, <paramref name="last"/>] (host-order integers) that has no
-    /// lease row at all, or null when every address has one.
+    /// Up to <paramref name="max"/> addresses in [<paramref name="first"/>, <paramref name="last"/>] (host-order
+    /// integers), lowest first, that have no lease row at all; empty when every address has one.
     /// </summary>
     /// <remarks>
-    /// One query walking the (subnet, addr_int) index from <paramref name="first"/> to the first gap, so its cost
-    /// grows with the run of used addresses starting at <paramref name="first"/> (about 1 ms per few thousand on
-    /// SQLite). Allocating at a high rate, pass the picker's cursor (the address after the last one handed out) as
-    /// <paramref name="first"/> and wrap around to the range start when it returns null.
+    /// Reads the used addresses of the range in windows along the (subnet, addr_int) index, so its cost grows with
+    /// the run of used addresses from <paramref name="first"/>. Allocating at a high rate, pass the picker's cursor
+    /// (the address after the last one handed out) as <paramref name="first"/>, ask for a handful at a time, and wrap
+    /// around to the range start when it comes back empty. What it returns is a hint: another node may claim one of
+    /// them a moment later, and only the claim decides.
     /// </remarks>
-    Task<uint?> FindUnusedAddressAsync(string subnet, uint first, uint last, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default);
 
     /// <summary>The subnet's lease that has been inactive (expired, released, or past its expiry) the longest.</summary>
     Task<Lease?> FindMostExpiredAsync(string subnet, DateTimeOffset now, CancellationToken cancellationToken = default);

@@ -34,4 +34,44 @@ internal static class LeaseRows
         Ipv4Network.TryParseAddress(addr, out var value)
             ? (Ipv4Network.Format(value), value)
             : throw new ArgumentException($"'{addr}' is not an IPv4 address", nameof(addr));
+
+    /// <summary>Addresses per query when looking for unused ones: one index range read, small enough to stay cheap.</summary>
+    public const uint UnusedSearchWindow = 1024;
+
+    /// <summary>
+    /// Adds the addresses of [<paramref name="from"/>, <paramref name="to"/>] missing from <paramref name="used"/>
+    /// (ascending) to <paramref name="found"/>, until it holds <paramref name="max"/>.
+    /// </summary>
+    public static void AddUnused(uint from, uint to, IReadOnlyList<long> used, List<uint> found, int max)
+    {
+        var next = 0;
+        for (var address = (long)from; address <= to && found.Count < max; address++)
+        {
+            while (next < used.Count && used[next] < address)
+            {
+                next++;
+            }
+            if (next < used.Count && used[next] == address)
+            {
+                continue;
+            }
+            found.Add((uint)address);
+        }
+    }
+
+    /// <summary>
+    /// The windowed search both stores share: <paramref name="usedIn"/> reads the used addresses of one window,
+    /// ascending; windows follow each other until <paramref name="max"/> are found or the range ends.
+    /// </summary>
+    public static async Task<IReadOnlyList<uint>> FindUnusedAsync(
+        uint first, uint last, int max, Func<uint, uint, Task<IReadOnlyList<long>>> usedIn)
+    {
+        var found = new List<uint>(Math.Max(0, Math.Min(max, 256)));
+        for (var from = (long)first; from <= last && found.Count < max; from += UnusedSearchWindow)
+        {
+            var to = (uint)Math.Min(last, from + UnusedSearchWindow - 1);
+            AddUnused((uint)from, to, await usedIn((uint)from, to), found, max);
+        }
+        return found;
+    }
 }

@@ -13,6 +13,7 @@ public sealed class PostgresStore : IStore
     public const string ChangesChannel = PostgresDatabase.ChangesChannel;
 
     private readonly PostgresDatabase _database;
+    private readonly PostgresLeaseStore _leases;
 
     /// <param name="connectionString">An Npgsql connection string; statements are auto-prepared unless it says otherwise.</param>
     /// <param name="time">The clock for CreatedAt/UpdatedAt and event times; the system clock when null.</param>
@@ -29,7 +30,8 @@ public sealed class PostgresStore : IStore
         _database = new PostgresDatabase(builder.Build());
         time ??= TimeProvider.System;
         Objects = new PostgresObjectStore(_database, time);
-        Leases = new PostgresLeaseStore(_database, time);
+        _leases = new PostgresLeaseStore(_database, time);
+        Leases = _leases;
         Events = new PostgresEventStore(_database, time);
     }
 
@@ -53,5 +55,9 @@ public sealed class PostgresStore : IStore
         return await command.ExecuteScalarAsync(cancellationToken) is 1;
     }
 
-    public ValueTask DisposeAsync() => _database.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _leases.DisposeAsync();
+        await _database.DisposeAsync();
+    }
 }

@@ -6,10 +6,11 @@ namespace RebarProvision.Server.Tests;
 public sealed class ProcessTests
 {
     [SkippableFact]
-    public async Task Two_servers_started_at_once_on_one_empty_PostgreSQL_database_both_come_up()
+    public async Task Two_servers_started_at_once_on_one_empty_PostgreSQL_database_both_come_up_with_the_shipped_content_once()
     {
         await using var database = await PostgresDatabase.CreateAsync();
-        var args = new[] { "--store", "postgres", "--content", TestServer.EmptyContent() };
+        // The shipped content: both see an empty store and both seed it at the same moment.
+        var args = new[] { "--store", "postgres" };
         var env = new Dictionary<string, string> { ["REBAR_POSTGRES"] = database.ConnectionString, ["REBAR_ADMIN_PASSWORD"] = TestServer.AdminPassword };
         await using var first = ServerProcess.Start([.. args, "--data-dir", Directory.CreateTempSubdirectory().FullName, "--node", "n1"], env);
         await using var second = ServerProcess.Start([.. args, "--data-dir", Directory.CreateTempSubdirectory().FullName, "--node", "n2"], env);
@@ -20,6 +21,9 @@ public sealed class ProcessTests
         var created = await client.PostJsonAsync($"http://127.0.0.1:{first.ApiPort}/api/v1/profiles", """{"name":"shared"}""");
         await created.Expect(System.Net.HttpStatusCode.Created);
         await (await client.GetAsync($"http://127.0.0.1:{second.ApiPort}/api/v1/profiles/shared")).Expect(System.Net.HttpStatusCode.OK);
+        var bootEnvs = await client.GetAsync($"http://127.0.0.1:{second.ApiPort}/api/v1/bootenvs?name=flatcar");
+        await bootEnvs.Expect(System.Net.HttpStatusCode.OK);
+        Assert.Single(System.Text.Json.Nodes.JsonNode.Parse(await bootEnvs.Content.ReadAsStringAsync())!.AsArray());
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using RebarProvision.Model;
 using RebarProvision.Server.Objects;
 using RebarProvision.Server.Api;
+using RebarProvision.Store;
 
 namespace RebarProvision.Server.Content;
 
@@ -23,6 +24,37 @@ public sealed class ContentImporter
             }
         }
         return count;
+    }
+
+    /// <summary>
+    /// Creates each object of the bundle that the store lacks and leaves the others as they are. Nodes started
+    /// together on one empty database all seed it: each creates what the others have not, and a create that loses
+    /// the race to another node is no error.
+    /// </summary>
+    /// <returns>How many objects this call created.</returns>
+    public async Task<int> SeedAsync(ContentBundle bundle, string actor, CancellationToken cancellationToken = default)
+    {
+        var created = 0;
+        foreach (var kind in ContentBundle.ImportOrder)
+        {
+            foreach (var value in bundle.Objects.Where(o => Inventory.KindOf(o) == kind))
+            {
+                if (await _inventory.Objects.GetAsync(kind, value.Key, cancellationToken) is not null)
+                {
+                    continue;
+                }
+                try
+                {
+                    await _inventory.CreateAsync(value, actor, cancellationToken);
+                    created++;
+                }
+                catch (StoreConflictException)
+                {
+                    // Another node created it a moment ago.
+                }
+            }
+        }
+        return created;
     }
 
     /// <summary>Everything an operator keeps in git: all importable kinds, without users, tokens or images.</summary>

@@ -312,38 +312,44 @@ public sealed class DhcpResponder
         return await IsFreeForAsync(address, token, now, cancellationToken) && await HoldAsync(subnet, address, token, null, now, cancellationToken) ? address : null;
     }
 
+    /// <summary>
+    /// The next unused address from this node's cursor. Unused addresses are read from the store a handful at a time
+    /// (<see cref="SubnetPlan.TakeCandidate"/>), so a DISCOVER costs a store query only once per handful; the REQUEST's
+    /// claim still decides, so a candidate another node took meanwhile ends in a NAK, never a duplicate.
+    /// </summary>
     private async ValueTask<uint?> PickNextFreeAsync(SubnetPlan subnet, DhcpNetworks.Snapshot networks, string token, DhcpReceiveContext context, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await subnet.PickLock.WaitAsync(cancellationToken);
         try
         {
-            var from = subnet.NextFreeCursor;
-            var wrapped = from == subnet.Range.First;
-            // Bounded: each round moves the search start forward, and a full pass ends the search.
-            for (var attempt = 0; attempt < 256; attempt++)
+            var wrapped = subnet.NextFreeCursor == subnet.Range.First;
+            // Bounded: each refill moves the cursor forward, and a full pass ends the search.
+            for (var refill = 0; refill < 256; refill++)
             {
-                var start = subnet.Range.FirstAllowed(from, a => !IsAssignable(subnet, networks, null, a, context) || subnet.IsHeldForAnother(a, token, now));
-                uint? unused = start is { } s ? await _store.Leases.FindUnusedAddressAsync(subnet.Name, s, subnet.Range.Last, cancellationToken) : null;
-                if (unused is null)
+                while (subnet.TakeCandidate(now) is { } candidate)
+                {
+                    if (IsAssignable(subnet, networks, null, candidate, context) && !subnet.IsHeldForAnother(candidate, token, now) &&
+                        await HoldAsync(subnet, candidate, token, null, now, cancellationToken))
+                    {
+                        return candidate;
+                    }
+                }
+                var start = subnet.Range.FirstAllowed(subnet.NextFreeCursor, a => !IsAssignable(subnet, networks, null, a, context) || subnet.IsHeldForAnother(a, token, now));
+                IReadOnlyList<uint> unused = start is { } s
+                    ? await _store.Leases.FindUnusedAddressesAsync(subnet.Name, s, subnet.Range.Last, SubnetPlan.CandidateBatch, cancellationToken)
+                    : [];
+                if (unused.Count == 0)
                 {
                     if (wrapped)
                     {
                         return null;
                     }
                     wrapped = true;
-                    from = subnet.Range.First;
+                    subnet.NextFreeCursor = subnet.Range.First;
                     continue;
                 }
-                from = unused.Value + 1;
-                if (!IsAssignable(subnet, networks, null, unused.Value, context) || subnet.IsHeldForAnother(unused.Value, token, now))
-                {
-                    continue;
-                }
-                if (await HoldAsync(subnet, unused.Value, token, null, now, cancellationToken))
-                {
-                    subnet.NextFreeCursor = from;
-                    return unused.Value;
-                }
+                subnet.NextFreeCursor = unused[^1] + 1;
+                subnet.SetCandidates(unused, now);
             }
             return null;
         }

@@ -43,8 +43,11 @@ public sealed class DhcpServiceOptions
     /// <summary>How often subnets and reservations are reloaded from the store.</summary>
     public int RefreshSeconds { get; set; } = 5;
 
-    /// <summary>Requests handled concurrently (each waits on the store).</summary>
-    public int Workers { get; set; } = 8;
+    /// <summary>
+    /// Requests handled concurrently (each waits on the store). Enough that, under load, the store's batches of
+    /// claims and look-ups fill up while earlier ones are in flight.
+    /// </summary>
+    public int Workers { get; set; } = 32;
 
     /// <summary>Received datagrams waiting for a worker; beyond this new ones are dropped and counted.</summary>
     public int QueueLength { get; set; } = 512;

@@ -40,6 +40,39 @@ internal sealed class SubnetPlan
 
     public bool AnswersPxeOnly => Subnet.Proxy || Subnet.Unmanaged;
 
+    /// <summary>Unused addresses read from the store at once by the nextFree picker.</summary>
+    public const int CandidateBatch = 32;
+
+    /// <summary>
+    /// How long unused addresses read from the store are trusted: short, since another node (or this node's hint
+    /// picker) may take one meanwhile, and then its REQUEST is NAKed and the client starts over.
+    /// </summary>
+    private static readonly TimeSpan CandidateLifetime = TimeSpan.FromSeconds(1);
+
+    /// <summary>Unused addresses ahead of the cursor, lowest first; only touched under <see cref="PickLock"/>.</summary>
+    private Queue<uint> _candidates = new();
+    private DateTimeOffset _candidatesReadAt;
+
+    /// <summary>The next unused address read from the store, or null when none is left or they are too old to trust.</summary>
+    public uint? TakeCandidate(DateTimeOffset now)
+    {
+        if (now - _candidatesReadAt > CandidateLifetime)
+        {
+            _candidates.Clear();
+        }
+        return _candidates.TryDequeue(out var address) ? address : null;
+    }
+
+    public void SetCandidates(IReadOnlyList<uint> addresses, DateTimeOffset now)
+    {
+        _candidates.Clear();
+        foreach (var address in addresses)
+        {
+            _candidates.Enqueue(address);
+        }
+        _candidatesReadAt = now;
+    }
+
     /// <summary>Addresses this node has offered and not yet seen REQUESTed: a node-local courtesy, the store decides.</summary>
     private ConcurrentDictionary<uint, (string Token, DateTimeOffset Expires)> _offers = new();
 
@@ -76,5 +109,7 @@ internal sealed class SubnetPlan
         _offers = previous._offers;
         PickLock = previous.PickLock;
         NextFreeCursor = previous.NextFreeCursor;
+        _candidates = previous._candidates;
+        _candidatesReadAt = previous._candidatesReadAt;
     }
 }

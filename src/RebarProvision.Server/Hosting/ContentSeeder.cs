@@ -32,7 +32,7 @@ public static class ContentSeeder
             logger.LogInformation("Store already has content; not loading {ContentRoot}", root);
             return 0;
         }
-        var count = await importer.ImportAsync(ContentDirectory.Read(root), "content-loader", cancellationToken);
+        var count = await importer.SeedAsync(ContentDirectory.Read(root), "content-loader", cancellationToken);
         logger.LogInformation("Loaded {Count} objects from {ContentRoot} into the empty store", count, root);
         return count;
     }

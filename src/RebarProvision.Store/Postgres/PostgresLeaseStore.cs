@@ -3,8 +3,19 @@ using RebarProvision.Model;
 
 namespace RebarProvision.Store.Postgres;
 
-internal sealed class PostgresLeaseStore(PostgresDatabase database, TimeProvider time) : ILeaseStore
+/// <summary>
+/// Leases on PostgreSQL. Claims and token look-ups from concurrent DHCP exchanges share round trips through
+/// <see cref="CallBatcher{TRequest,TResult}"/>: a batch of claims is one statement and one commit, and each claim in it
+/// keeps the single claim's meaning (the constraints decide; a batch the constraints refuse is replayed claim by
+/// claim, so only the claim at fault fails).
+/// </summary>
+internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
 {
+    /// <summary>Batches in flight at once: enough to keep PostgreSQL's two cores busy while replies go out.</summary>
+    private const int Lanes = 4;
+
+    private const int MaxBatch = 128;
+
     private const string Columns = "addr, subnet, token, state, expires_at, node, revision, created_at, updated_at";
     private const string Active = "state IN ('offered', 'bound')";
 
@@ -34,17 +45,65 @@ internal sealed class PostgresLeaseStore(PostgresDatabase database, TimeProvider
         SELECT {Columns} FROM claimed
         """;
 
+    /// <summary>
+    /// Many claims in one statement, with the meaning of <see cref="ClaimSql"/> for each: the upsert takes each
+    /// address only if its row is free, inactive or already the claiming token's, and each token whose claim took
+    /// its address has its other active leases ended. A batch never holds one address or one token twice; the
+    /// addresses of the batch are left out of the ending, since their rows are the claims' own.
+    /// </summary>
+    private const string ClaimManySql =
+        $"""
+        WITH input AS (
+            SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
+                AS i(addr, addr_int, subnet, token, state, expires_at, node)
+            ORDER BY addr
+        ), claimed AS (
+            INSERT INTO leases AS l (addr, addr_int, subnet, token, state, expires_at, node, revision, created_at, updated_at)
+            SELECT addr, addr_int, subnet, token, state, expires_at, node, nextval('revision'), $8, $8 FROM input
+            ON CONFLICT (addr) DO UPDATE SET
+                addr_int = EXCLUDED.addr_int, subnet = EXCLUDED.subnet, token = EXCLUDED.token, state = EXCLUDED.state,
+                expires_at = EXCLUDED.expires_at, node = EXCLUDED.node, revision = EXCLUDED.revision,
+                created_at = CASE WHEN l.token = EXCLUDED.token THEN l.created_at ELSE EXCLUDED.created_at END,
+                updated_at = EXCLUDED.updated_at
+            WHERE l.token = EXCLUDED.token OR l.state NOT IN ('offered', 'bound') OR l.expires_at <= $9
+            RETURNING {Columns}
+        ), ended AS (
+            -- token = ANY keeps this an index scan whatever the planner thinks of the CTE's size.
+            UPDATE leases SET state = 'expired', expires_at = LEAST(expires_at, $9), revision = nextval('revision'), updated_at = $8
+            WHERE token = ANY($4) AND {Active} AND addr <> ALL($1) AND token IN (SELECT token FROM claimed)
+        )
+        SELECT {Columns} FROM claimed
+        """;
+
+    /// <summary>Each token's most recent lease, its active one first: <see cref="FindByTokenAsync"/> for many tokens.</summary>
+    private const string FindByTokensSql =
+        $"""
+        SELECT DISTINCT ON (token) {Columns} FROM leases WHERE token = ANY($1)
+        ORDER BY token, {Active} DESC, updated_at DESC, revision DESC
+        """;
+
+    private readonly PostgresDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly CallBatcher<Claim, ClaimOutcome> _claims;
+    private readonly CallBatcher<string, Lease?> _byToken;
+
+    public PostgresLeaseStore(PostgresDatabase database, TimeProvider time)
+    {
+        _database = database;
+        _time = time;
+        _claims = new CallBatcher<Claim, ClaimOutcome>(ClaimBatchAsync, (batch, claim) => !batch.Any(c => c.Addr == claim.Addr || c.Lease.Token == claim.Lease.Token), Lanes, MaxBatch);
+        _byToken = new CallBatcher<string, Lease?>(FindByTokensAsync, (_, _) => true, Lanes, MaxBatch);
+    }
+
     public Task<Lease?> GetAsync(string addr, CancellationToken cancellationToken = default) =>
         QueryOneAsync($"SELECT {Columns} FROM leases WHERE addr = $1", cancellationToken, LeaseRows.Address(addr).Addr);
 
     public Task<Lease?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
-        QueryOneAsync(
-            $"SELECT {Columns} FROM leases WHERE token = $1 ORDER BY {Active} DESC, updated_at DESC, revision DESC LIMIT 1",
-            cancellationToken, token);
+        _byToken.CallAsync(token, cancellationToken);
 
     public async Task<IReadOnlyList<Lease>> ListAsync(string? subnet = null, CancellationToken cancellationToken = default)
     {
-        await using var command = database.Command(
+        await using var command = _database.Command(
             $"SELECT {Columns} FROM leases WHERE $1::text IS NULL OR subnet = $1 ORDER BY subnet COLLATE \"C\", addr_int");
         command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = subnet, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -58,23 +117,130 @@ internal sealed class PostgresLeaseStore(PostgresDatabase database, TimeProvider
 
     public async Task<Lease?> TryClaimAsync(Lease lease, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        var (addr, addrInt) = LeaseRows.Address(lease.Addr);
-        await using var command = database.Command(ClaimSql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = addr });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = addrInt });
+        var outcome = await _claims.CallAsync(new Claim(lease, LeaseRows.Address(lease.Addr).Addr, now), cancellationToken);
+        return outcome.Error is { } error ? throw error : outcome.Lease;
+    }
+
+    private async Task<Lease?> ClaimOneAsync(Claim claim, CancellationToken cancellationToken)
+    {
+        var lease = claim.Lease;
+        await using var command = _database.Command(ClaimSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = claim.Addr });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = LeaseRows.Address(claim.Addr).Value });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = lease.Subnet });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = lease.Token });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = LeaseRows.StateText(lease.State) });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(lease.ExpiresAt) });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = lease.Node });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(time.GetUtcNow()) });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(now) });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(_time.GetUtcNow()) });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(claim.Now) });
         return await ExecuteOne(command, lease, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<ClaimOutcome>> ClaimBatchAsync(IReadOnlyList<Claim> claims, CancellationToken cancellationToken)
+    {
+        if (claims.Count == 1)
+        {
+            return await ClaimEachAsync(claims, cancellationToken);
+        }
+        try
+        {
+            return await ClaimManyAsync(claims, cancellationToken);
+        }
+        catch (PostgresException e) when (PostgresDatabase.IsUniqueViolation(e) || e.SqlState is PostgresErrorCodes.DeadlockDetected)
+        {
+            // Another node's claim for one of these tokens (or rows locked in the other order) refused the whole
+            // statement: replay claim by claim, so only the claim at fault fails.
+            return await ClaimEachAsync(claims, cancellationToken);
+        }
+    }
+
+    private async Task<IReadOnlyList<ClaimOutcome>> ClaimEachAsync(IReadOnlyList<Claim> claims, CancellationToken cancellationToken)
+    {
+        var outcomes = new ClaimOutcome[claims.Count];
+        for (var i = 0; i < claims.Count; i++)
+        {
+            try
+            {
+                outcomes[i] = new ClaimOutcome(await ClaimOneAsync(claims[i], cancellationToken), null);
+            }
+            catch (StoreConflictException e)
+            {
+                outcomes[i] = new ClaimOutcome(null, e);
+            }
+        }
+        return outcomes;
+    }
+
+    private async Task<IReadOnlyList<ClaimOutcome>> ClaimManyAsync(IReadOnlyList<Claim> claims, CancellationToken cancellationToken)
+    {
+        var count = claims.Count;
+        var addrs = new string[count];
+        var addrInts = new long[count];
+        var subnets = new string[count];
+        var tokens = new string[count];
+        var states = new string[count];
+        var expiries = new DateTimeOffset[count];
+        var nodes = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            var lease = claims[i].Lease;
+            addrs[i] = claims[i].Addr;
+            addrInts[i] = LeaseRows.Address(claims[i].Addr).Value;
+            subnets[i] = lease.Subnet;
+            tokens[i] = lease.Token;
+            states[i] = LeaseRows.StateText(lease.State);
+            expiries[i] = StoreTime.Truncate(lease.ExpiresAt);
+            nodes[i] = lease.Node;
+        }
+        await using var command = _database.Command(ClaimManySql);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = addrs });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = addrInts });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = subnets });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = tokens });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = states });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = expiries });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = nodes });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(_time.GetUtcNow()) });
+        // The batch's earliest "now" for all of it: a lease expiring within the few milliseconds between its claims
+        // counts as still active, which can only refuse a claim, never take a live lease.
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(claims.Min(c => c.Now)) });
+        var claimed = new Dictionary<string, Lease>(count, StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var lease = Read(reader);
+                claimed[lease.Addr] = lease;
+            }
+        }
+        var outcomes = new ClaimOutcome[count];
+        for (var i = 0; i < count; i++)
+        {
+            outcomes[i] = new ClaimOutcome(claimed.GetValueOrDefault(addrs[i]), null);
+        }
+        return outcomes;
+    }
+
+    private async Task<IReadOnlyList<Lease?>> FindByTokensAsync(IReadOnlyList<string> tokens, CancellationToken cancellationToken)
+    {
+        await using var command = _database.Command(FindByTokensSql);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = tokens.Distinct(StringComparer.Ordinal).ToArray() });
+        var found = new Dictionary<string, Lease>(tokens.Count, StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var lease = Read(reader);
+                found[lease.Token] = lease;
+            }
+        }
+        return tokens.Select(t => found.GetValueOrDefault(t)).ToArray();
     }
 
     public async Task<Lease?> TryUpdateAsync(Lease lease, CancellationToken cancellationToken = default)
     {
-        await using var command = database.Command(
+        await using var command = _database.Command(
             $"""
             UPDATE leases SET state = $3, expires_at = $4, node = $5, revision = nextval('revision'), updated_at = $6
             WHERE addr = $1 AND token = $2
@@ -85,33 +251,25 @@ internal sealed class PostgresLeaseStore(PostgresDatabase database, TimeProvider
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = LeaseRows.StateText(lease.State) });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(lease.ExpiresAt) });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = lease.Node });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(time.GetUtcNow()) });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(_time.GetUtcNow()) });
         return await ExecuteOne(command, lease, cancellationToken);
     }
 
-    public async Task<uint?> FindUnusedAddressAsync(string subnet, uint first, uint last, CancellationToken cancellationToken = default)
-    {
-        if (last < first)
+    public Task<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default) =>
+        LeaseRows.FindUnusedAsync(first, last, max, async (from, to) =>
         {
-            return null;
-        }
-        // The first address, or else the address after the lowest row in range whose successor has no row: one walk
-        // along the (subnet, addr_int) index that stops at the first gap.
-        await using var command = database.Command(
-            """
-            SELECT CASE
-                WHEN NOT EXISTS (SELECT 1 FROM leases WHERE subnet = $1 AND addr_int = $2) THEN $2
-                ELSE (SELECT l.addr_int + 1 FROM leases l
-                      WHERE l.subnet = $1 AND l.addr_int >= $2 AND l.addr_int < $3
-                        AND NOT EXISTS (SELECT 1 FROM leases n WHERE n.subnet = $1 AND n.addr_int = l.addr_int + 1)
-                      ORDER BY l.addr_int LIMIT 1)
-            END
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subnet });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = first });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = last });
-        return await command.ExecuteScalarAsync(cancellationToken) is long value ? (uint)value : null;
-    }
+            await using var command = _database.Command("SELECT addr_int FROM leases WHERE subnet = $1 AND addr_int BETWEEN $2 AND $3 ORDER BY addr_int");
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subnet });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = to });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var used = new List<long>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                used.Add(reader.GetInt64(0));
+            }
+            return used;
+        });
 
     public Task<Lease?> FindMostExpiredAsync(string subnet, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         QueryOneAsync(
@@ -124,16 +282,16 @@ internal sealed class PostgresLeaseStore(PostgresDatabase database, TimeProvider
 
     public async Task<int> ExpireAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        await using var command = database.Command(
+        await using var command = _database.Command(
             $"UPDATE leases SET state = 'expired', revision = nextval('revision'), updated_at = $1 WHERE {Active} AND expires_at <= $2");
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(time.GetUtcNow()) });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(_time.GetUtcNow()) });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(now) });
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<bool> DeleteAsync(string addr, CancellationToken cancellationToken = default)
     {
-        await using var command = database.Command("DELETE FROM leases WHERE addr = $1");
+        await using var command = _database.Command("DELETE FROM leases WHERE addr = $1");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = LeaseRows.Address(addr).Addr });
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
@@ -153,7 +311,7 @@ internal sealed class PostgresLeaseStore(PostgresDatabase database, TimeProvider
 
     private async Task<Lease?> QueryOneAsync(string sql, CancellationToken cancellationToken, params object[] values)
     {
-        await using var command = database.Command(sql);
+        await using var command = _database.Command(sql);
         foreach (var value in values)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value });
@@ -174,4 +332,15 @@ internal sealed class PostgresLeaseStore(PostgresDatabase database, TimeProvider
         CreatedAt = reader.GetFieldValue<DateTimeOffset>(7),
         UpdatedAt = reader.GetFieldValue<DateTimeOffset>(8),
     };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _claims.DisposeAsync();
+        await _byToken.DisposeAsync();
+    }
+
+    /// <param name="Addr">The canonical dotted address (the row's key).</param>
+    private sealed record Claim(Lease Lease, string Addr, DateTimeOffset Now);
+
+    private readonly record struct ClaimOutcome(Lease? Lease, StoreConflictException? Error);
 }

@@ -19,8 +19,8 @@ internal sealed class ResilientLeaseStore(ILeaseStore inner, StoreGuard guard) :
     public Task<Lease?> TryUpdateAsync(Lease lease, CancellationToken cancellationToken = default) =>
         guard.IdempotentWriteAsync(ct => inner.TryUpdateAsync(lease, ct), cancellationToken);
 
-    public Task<uint?> FindUnusedAddressAsync(string subnet, uint first, uint last, CancellationToken cancellationToken = default) =>
-        guard.ReadAsync(ct => inner.FindUnusedAddressAsync(subnet, first, last, ct), cancellationToken);
+    public Task<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default) =>
+        guard.ReadAsync(ct => inner.FindUnusedAddressesAsync(subnet, first, last, max, ct), cancellationToken);
 
     public Task<Lease?> FindMostExpiredAsync(string subnet, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         guard.ReadAsync(ct => inner.FindMostExpiredAsync(subnet, now, ct), cancellationToken);

@@ -109,31 +109,22 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
         }, cancellationToken);
     }
 
-    public Task<uint?> FindUnusedAddressAsync(string subnet, uint first, uint last, CancellationToken cancellationToken = default) =>
-        database.ReadAsync<uint?>(connection =>
+    public Task<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default) =>
+        LeaseRows.FindUnusedAsync(first, last, max, (from, to) => database.ReadAsync<IReadOnlyList<long>>(connection =>
         {
-            if (last < first)
-            {
-                return null;
-            }
-            // The first address, or else the address after the lowest row in range whose successor has no row: one
-            // walk along the (subnet, addr_int) index that stops at the first gap.
             using var command = connection.CreateCommand();
-            command.CommandText =
-                """
-                SELECT CASE
-                    WHEN NOT EXISTS (SELECT 1 FROM leases WHERE subnet = $subnet AND addr_int = $first) THEN $first
-                    ELSE (SELECT l.addr_int + 1 FROM leases l
-                          WHERE l.subnet = $subnet AND l.addr_int >= $first AND l.addr_int < $last
-                            AND NOT EXISTS (SELECT 1 FROM leases n WHERE n.subnet = $subnet AND n.addr_int = l.addr_int + 1)
-                          ORDER BY l.addr_int LIMIT 1)
-                END
-                """;
+            command.CommandText = "SELECT addr_int FROM leases WHERE subnet = $subnet AND addr_int BETWEEN $from AND $to ORDER BY addr_int";
             command.Parameters.AddWithValue("$subnet", subnet);
-            command.Parameters.AddWithValue("$first", (long)first);
-            command.Parameters.AddWithValue("$last", (long)last);
-            return command.ExecuteScalar() is long value ? (uint)value : null;
-        }, cancellationToken);
+            command.Parameters.AddWithValue("$from", (long)from);
+            command.Parameters.AddWithValue("$to", (long)to);
+            using var reader = command.ExecuteReader();
+            var used = new List<long>();
+            while (reader.Read())
+            {
+                used.Add(reader.GetInt64(0));
+            }
+            return used;
+        }, cancellationToken));
 
     public Task<Lease?> FindMostExpiredAsync(string subnet, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         QueryOneAsync(

@@ -6,18 +6,29 @@ using RebarProvision.Server.Dhcp;
 using RebarProvision.Store;
 
 // Environment (set by /work/shared/rig/perf/dhcp-rate.sh): RIG_IFACE, RIG_SUBNET, RIG_POOL_START, RIG_POOL_END.
-// Optional: DHCP_PERF_STORE=sqlite|postgres, DHCP_PERF_POSTGRES (connection string), DHCP_PERF_WORKERS.
+// Optional: DHCP_PERF_STORE=sqlite|postgres, DHCP_PERF_POSTGRES (connection string), DHCP_PERF_WORKERS, and
+// DHCP_PERF_FRESH=1 to empty a PostgreSQL lease table first (each rate of the rig restarts us; SQLite starts empty).
 var iface = Environment.GetEnvironmentVariable("RIG_IFACE") ?? "vs";
 var cidr = Environment.GetEnvironmentVariable("RIG_SUBNET") ?? "10.97.0.0/16";
 var start = Environment.GetEnvironmentVariable("RIG_POOL_START") ?? "10.97.1.0";
 var end = Environment.GetEnvironmentVariable("RIG_POOL_END") ?? "10.97.250.255";
-var workers = int.TryParse(Environment.GetEnvironmentVariable("DHCP_PERF_WORKERS"), out var w) ? w : 8;
+var workers = int.TryParse(Environment.GetEnvironmentVariable("DHCP_PERF_WORKERS"), out var w) ? w : new DhcpServiceOptions().Workers;
 
 var dataDirectory = Directory.CreateTempSubdirectory("rebar-dhcp-perf-").FullName;
 await using IStore store = Environment.GetEnvironmentVariable("DHCP_PERF_STORE") == "postgres"
     ? new PostgresStore(Environment.GetEnvironmentVariable("DHCP_PERF_POSTGRES") ?? throw new InvalidOperationException("set DHCP_PERF_POSTGRES"))
     : new SqliteStore(dataDirectory);
 await store.MigrateAsync();
+if (store.Kind == "postgres" && Environment.GetEnvironmentVariable("DHCP_PERF_FRESH") == "1")
+{
+    await using var connection = new Npgsql.NpgsqlConnection(Environment.GetEnvironmentVariable("DHCP_PERF_POSTGRES"));
+    await connection.OpenAsync();
+    await using var truncate = new Npgsql.NpgsqlCommand("TRUNCATE leases", connection);
+    await truncate.ExecuteNonQueryAsync();
+}
+// Open the connection pool before the load, as Kea opens its database connections at start: the first seconds of
+// a rate would otherwise pay for connection set-up (SCRAM authentication) instead of leases.
+await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => store.PingAsync()));
 if (await store.Objects.GetAsync<Subnet>("perf") is null)
 {
     await store.Objects.CreateAsync(new Subnet { Name = "perf", Cidr = cidr, ActiveStart = start, ActiveEnd = end, LeaseTime = 3600 });
