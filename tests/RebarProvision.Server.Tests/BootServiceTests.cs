@@ -21,7 +21,8 @@ public sealed class BootServiceTests : IAsyncLifetime
              "bootParams":"console=ttyS0 provision.url={{ env.provisioner_url }}/machines/{{ machine.uuid }}/user-data",
              "templates":[{"name":"user-data","path":"machines/{{ machine.uuid }}/user-data","template":"test-user-data"}]}
             """)).Expect(HttpStatusCode.Created);
-        await (await _server.Api.PostJsonAsync("profiles", """{"name":"global","params":{"ntp":"10.0.0.9"}}""")).Expect(HttpStatusCode.Created);
+        // The shipped samples bring a global profile; this test's replaces it.
+        await (await _server.Api.PutJsonAsync("profiles/global", """{"name":"global","params":{"ntp":"10.0.0.9"}}""")).Expect(HttpStatusCode.OK);
         var machine = await (await (await _server.Api.PostJsonAsync("machines", $$"""{"name":"vm1","hardwareAddrs":["{{Mac}}"],"bootEnv":"tiny"}""")).Expect(HttpStatusCode.Created)).JsonAsync();
         _uuid = machine["uuid"]!.GetValue<string>();
         var files = Path.Combine(_server.Options.DataDir, "files", "bootenvs", "tiny");
@@ -30,6 +31,16 @@ public sealed class BootServiceTests : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task The_shipped_samples_load_their_params_profiles_and_a_disabled_subnet()
+    {
+        var rootPassword = await (await (await _server.Api.GetAsync("params/root-password")).Expect(HttpStatusCode.OK)).JsonAsync();
+        Assert.True(rootPassword["secure"]!.GetValue<bool>());
+        await (await _server.Api.GetAsync("profiles/flatcar-cluster")).Expect(HttpStatusCode.OK);
+        var subnet = await (await (await _server.Api.GetAsync("subnets/rack1")).Expect(HttpStatusCode.OK)).JsonAsync();
+        Assert.False(subnet["enabled"]!.GetValue<bool>());
+    }
 
     [Fact]
     public async Task The_iPXE_script_boots_the_machines_bootenv_with_URLs_on_the_answering_node()

@@ -2,7 +2,7 @@
 # TFTP benchmark: our server and tftpd-hpa (in.tftpd) in the same run, on the same files, driven by the same
 # client (tests/perf/RebarProvision.Tftp.Perf "load"), in a private pair of network namespaces joined by a veth.
 #   one 30 MiB file to one client, and a 1 MiB file to 200 concurrent clients;
-#   blksize 512 (default) and 1468; windowsize 16 for us (tftpd-hpa has no RFC 7440, so it is compared to its best).
+#   blksize 512 (default) and 1468; windowsize WINDOW (default 16) for us (tftpd-hpa has no RFC 7440, so it is compared to its best).
 # Prints medians over RUNS runs (default 3): throughput, ours/tftpd-hpa ratio, and each server's CPU per MiB
 # (the steadier measure when other work shares the machine). Needs root. Bounded: every load
 # has a 300 s deadline; everything it starts is killed and the namespaces are deleted on exit.
@@ -12,6 +12,7 @@ set -euo pipefail
 # see the TftpServer docs): it halves the CPU per block. OURS_ENV= (empty) measures without it.
 OURS_ENV=${OURS_ENV-DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1}
 RUNS=${RUNS:-3}
+WINDOW=${WINDOW:-16}
 CLIENTS=${CLIENTS:-200}
 repo=$(cd "$(dirname "$0")/../../.." && pwd)
 id=$$
@@ -134,7 +135,7 @@ for case in "big.bin $big 1" "small.bin $small $CLIENTS"; do
   row "$label, blksize 1468" "$total" "$o" "$h" "$oc" "$hc"
   if awk -v a="$h" -v b="$hbest" 'BEGIN { exit !(a < b) }'; then hbest=$h hcbest=$hc; fi
   # tftpd-hpa has no RFC 7440 and ignores windowsize, so our windowed run is compared with its best run.
-  compare "$file" "$size" "$clients" 1468 16
+  compare "$file" "$size" "$clients" 1468 "$WINDOW"
   if awk -v a="$h" -v b="$hbest" 'BEGIN { exit !(a < b) }'; then hbest=$h hcbest=$hc; fi
-  row "$label, blksize 1468 windowsize 16 (vs its best)" "$total" "$o" "$hbest" "$oc" "$hcbest"
+  row "$label, blksize 1468 windowsize $WINDOW (vs its best)" "$total" "$o" "$hbest" "$oc" "$hcbest"
 done
