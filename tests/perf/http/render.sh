@@ -5,7 +5,7 @@
 #   dotnet build -c Release src/RebarProvision.Server
 #   REBAR_ADMIN_PASSWORD=bench-admin dotnet src/RebarProvision.Server/bin/Release/net10.0/rebar-provision.dll \
 #       --data-dir $WORK/data --api-tls false --tftp-port 0 --listen 127.0.0.1 --http-port $HTTP_PORT --api-port $API_PORT
-#   curl -u admin:bench-admin -X POST $API/profiles --data '{"name":"global","params":{"ssh-authorized-keys":["ssh-ed25519 AAAA… bench"]}}'
+#   curl -u admin:bench-admin -X PUT $API/profiles/global --data '{"name":"global","params":{"ssh-authorized-keys":["ssh-ed25519 AAAA… bench"]}}'
 #   curl -u admin:bench-admin -X POST $API/machines --data '{"name":"bench-N","hardwareAddrs":["02:00:00:00:HH:LL"],"bootEnv":"fedora-coreos"}'   (x $MACHINES)
 #   wrk -t2 -c64 -d10s -s tests/perf/http/rotate.lua http://127.0.0.1:$HTTP_PORT -- $WORK/ignition.txt   (paths /machines/<uuid>/ignition.json)
 #   wrk -t2 -c64 -d10s -s tests/perf/http/rotate.lua http://127.0.0.1:$HTTP_PORT -- $WORK/ipxe.txt       (paths /boot/<mac>.ipxe)
@@ -19,7 +19,7 @@ RUNS=${RUNS:-3}
 build_server
 start_server
 
-api POST profiles '{"name":"global","params":{"ssh-authorized-keys":["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBench bench@rebar"]}}' >/dev/null
+api PUT profiles/global '{"name":"global","params":{"ssh-authorized-keys":["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBench bench@rebar"]}}' >/dev/null
 seq 0 $((MACHINES - 1)) | xargs -P 4 -I{} sh -c '
   n={}; mac=$(printf "02:00:00:00:%02x:%02x" $((n / 256)) $((n % 256)))
   curl -fsS -o /dev/null -u "admin:'"$ADMIN_PASSWORD"'" -H "Content-Type: application/json" \
