@@ -40,8 +40,7 @@ public sealed class SqliteStore : IStore
     public Task<bool> PingAsync(CancellationToken cancellationToken = default) =>
         _database.ReadAsync(connection =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT 1";
+            var command = connection.Statement("SELECT 1");
             return command.ExecuteScalar() is 1L;
         }, cancellationToken);
 

@@ -17,6 +17,11 @@ internal sealed class SqliteDatabase : IDisposable
     private readonly string _readConnectionString;
     private readonly Channel<QueuedWrite> _queue = Channel.CreateUnbounded<QueuedWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _queueRunner;
+    private readonly System.Collections.Concurrent.ConcurrentBag<SqliteReadConnection> _readers = [];
+    private volatile bool _disposed;
+
+    /// <summary>Reader connections kept open between reads; more run at once only under a burst.</summary>
+    private const int MaxIdleReaders = 16;
 
     public SqliteDatabase(string path)
     {
@@ -155,12 +160,34 @@ internal sealed class SqliteDatabase : IDisposable
         return (long)command.ExecuteScalar()! - count + 1;
     }
 
-    public Task<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> on a reader connection lent for the call. Readers stay open with their
+    /// statements prepared (a DHCP exchange reads the same few statements thousands of times a second); WAL lets
+    /// them read beside the writer.
+    /// </summary>
+    public Task<T> ReadAsync<T>(Func<SqliteReadConnection, T> work, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        using var connection = new SqliteConnection(_readConnectionString);
-        connection.Open();
-        return Task.FromResult(work(connection));
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_readers.TryTake(out var reader))
+        {
+            reader = new SqliteReadConnection(_readConnectionString);
+        }
+        try
+        {
+            return Task.FromResult(work(reader));
+        }
+        finally
+        {
+            if (_disposed || _readers.Count >= MaxIdleReaders)
+            {
+                reader.Dispose();
+            }
+            else
+            {
+                _readers.Add(reader);
+            }
+        }
     }
 
     /// <summary>
@@ -198,6 +225,11 @@ internal sealed class SqliteDatabase : IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
+        while (_readers.TryTake(out var reader))
+        {
+            reader.Dispose();
+        }
         _queue.Writer.TryComplete();
         _queueRunner.GetAwaiter().GetResult();
         foreach (var command in _statements.Values)

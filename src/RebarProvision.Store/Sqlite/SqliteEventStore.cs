@@ -25,13 +25,11 @@ internal sealed class SqliteEventStore(SqliteDatabase database, TimeProvider tim
     public Task<IReadOnlyList<StoredEvent>> ListAsync(long afterId, string? kind = null, string? key = null, int limit = 1000, CancellationToken cancellationToken = default) =>
         database.ReadAsync<IReadOnlyList<StoredEvent>>(connection =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText =
-                """
+            var command = connection.Statement("""
                 SELECT id, time, kind, key, actor, object FROM events
                 WHERE id > $after AND ($kind IS NULL OR kind = $kind) AND ($key IS NULL OR key = $key)
                 ORDER BY id LIMIT $limit
-                """;
+                """);
             command.Parameters.AddWithValue("$after", afterId);
             command.Parameters.AddWithValue("$kind", (object?)kind ?? DBNull.Value);
             command.Parameters.AddWithValue("$key", (object?)key ?? DBNull.Value);

@@ -19,8 +19,7 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
     public Task<IReadOnlyList<Lease>> ListAsync(string? subnet = null, CancellationToken cancellationToken = default) =>
         database.ReadAsync<IReadOnlyList<Lease>>(connection =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {Columns} FROM leases WHERE $subnet IS NULL OR subnet = $subnet ORDER BY subnet, addr_int";
+            var command = connection.Statement($"SELECT {Columns} FROM leases WHERE $subnet IS NULL OR subnet = $subnet ORDER BY subnet, addr_int");
             command.Parameters.AddWithValue("$subnet", (object?)subnet ?? DBNull.Value);
             using var reader = command.ExecuteReader();
             var list = new List<Lease>();
@@ -112,8 +111,7 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
     public Task<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default) =>
         LeaseRows.FindUnusedAsync(first, last, max, (from, to) => database.ReadAsync<IReadOnlyList<long>>(connection =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT addr_int FROM leases WHERE subnet = $subnet AND addr_int BETWEEN $from AND $to ORDER BY addr_int";
+            var command = connection.Statement("SELECT addr_int FROM leases WHERE subnet = $subnet AND addr_int BETWEEN $from AND $to ORDER BY addr_int");
             command.Parameters.AddWithValue("$subnet", subnet);
             command.Parameters.AddWithValue("$from", (long)from);
             command.Parameters.AddWithValue("$to", (long)to);
@@ -188,8 +186,7 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
     private Task<Lease?> QueryOneAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
         database.ReadAsync(connection =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
+            var command = connection.Statement(sql);
             bind(command);
             using var reader = command.ExecuteReader();
             return reader.Read() ? Read(reader) : null;

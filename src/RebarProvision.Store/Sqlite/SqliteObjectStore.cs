@@ -10,8 +10,7 @@ internal sealed class SqliteObjectStore(SqliteDatabase database, TimeProvider ti
     public Task<StoredObject?> GetAsync(ObjectKind kind, string key, CancellationToken cancellationToken = default) =>
         database.ReadAsync(connection =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {Columns} FROM objects WHERE kind = $kind AND key = $key";
+            var command = connection.Statement($"SELECT {Columns} FROM objects WHERE kind = $kind AND key = $key");
             command.Parameters.AddWithValue("$kind", kind.Name);
             command.Parameters.AddWithValue("$key", key);
             using var reader = command.ExecuteReader();
@@ -21,8 +20,7 @@ internal sealed class SqliteObjectStore(SqliteDatabase database, TimeProvider ti
     public Task<IReadOnlyList<StoredObject>> ListAsync(ObjectKind kind, CancellationToken cancellationToken = default) =>
         database.ReadAsync<IReadOnlyList<StoredObject>>(connection =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {Columns} FROM objects WHERE kind = $kind ORDER BY key";
+            var command = connection.Statement($"SELECT {Columns} FROM objects WHERE kind = $kind ORDER BY key");
             command.Parameters.AddWithValue("$kind", kind.Name);
             using var reader = command.ExecuteReader();
             var list = new List<StoredObject>();
@@ -36,8 +34,7 @@ internal sealed class SqliteObjectStore(SqliteDatabase database, TimeProvider ti
     public Task<long> CountAsync(ObjectKind kind, CancellationToken cancellationToken = default) =>
         database.ReadAsync(connection =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT count(*) FROM objects WHERE kind = $kind";
+            var command = connection.Statement("SELECT count(*) FROM objects WHERE kind = $kind");
             command.Parameters.AddWithValue("$kind", kind.Name);
             return (long)command.ExecuteScalar()!;
         }, cancellationToken);
@@ -45,8 +42,7 @@ internal sealed class SqliteObjectStore(SqliteDatabase database, TimeProvider ti
     public Task<string?> FindKeyAsync(ObjectKind kind, string field, string value, CancellationToken cancellationToken = default) =>
         database.ReadAsync(connection =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT key FROM object_unique WHERE kind = $kind AND field = $field AND value = $value";
+            var command = connection.Statement("SELECT key FROM object_unique WHERE kind = $kind AND field = $field AND value = $value");
             command.Parameters.AddWithValue("$kind", kind.Name);
             command.Parameters.AddWithValue("$field", field);
             command.Parameters.AddWithValue("$value", value);
