@@ -13,6 +13,25 @@ public sealed class EventCommandTests : CliTest
         }
     }
 
+    /// <summary>
+    /// Creates throwaway profiles until the watch prints one, so the watch is surely subscribed however loaded the
+    /// machine is; the tests then ignore the probes' lines.
+    /// </summary>
+    private async Task WaitUntilWatchingAsync(CapturedOutput stdout)
+    {
+        for (var i = 0; i < 50 && !stdout.ToString().Contains(Probe, StringComparison.Ordinal); i++)
+        {
+            (await Cli.RunAsync("profiles", "create", "-f", File($"{Probe}{i}.yaml", $"name: {Probe}{i}\n"))).Expect(0);
+            await UntilAsync(() => stdout.ToString().Contains(Probe, StringComparison.Ordinal), TimeSpan.FromMilliseconds(300));
+        }
+        Assert.Contains(Probe, stdout.ToString(), StringComparison.Ordinal);
+    }
+
+    private const string Probe = "watch-probe";
+
+    private static string[] LinesAfterProbes(CapturedOutput stdout) =>
+        stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.Contains(Probe, StringComparison.Ordinal)).ToArray();
+
     [Fact]
     public async Task Watch_prints_each_matching_event_as_it_happens_until_cancelled()
     {
@@ -20,17 +39,17 @@ public sealed class EventCommandTests : CliTest
         var stderr = new CapturedOutput();
         using var stop = new CancellationTokenSource();
         var watch = Program.RunAsync(["events", "watch", "--kind", "profile.*"], stdout, stderr, Cli.Environment(), stop.Token);
-        await Task.Delay(500);
+        await WaitUntilWatchingAsync(stdout);
 
         (await Cli.RunAsync("profiles", "create", "-f", File("p.yaml", "name: rack1\n"))).Expect(0);
         (await Cli.RunAsync("bootenvs", "create", "-f", File("b.yaml", "name: other\n"))).Expect(0);
         (await Cli.RunAsync("profiles", "delete", "rack1")).Expect(0);
-        await UntilAsync(() => stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 2, TimeSpan.FromSeconds(10));
+        await UntilAsync(() => LinesAfterProbes(stdout).Length >= 2, TimeSpan.FromSeconds(10));
         await stop.CancelAsync();
         var code = await watch.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(ExitCodes.Ok, code);
-        var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = LinesAfterProbes(stdout);
         Assert.Equal(2, lines.Length);
         Assert.Matches(@"  profile\.\w+  rack1  by ", lines[0]);
         Assert.DoesNotContain(lines, l => l.Contains("other", StringComparison.Ordinal));
@@ -42,14 +61,15 @@ public sealed class EventCommandTests : CliTest
         var stdout = new CapturedOutput();
         using var stop = new CancellationTokenSource();
         var watch = Program.RunAsync(["events", "watch", "-o", "json", "--kind", "profile.*"], stdout, new CapturedOutput(), Cli.Environment(), stop.Token);
-        await Task.Delay(500);
+        await WaitUntilWatchingAsync(stdout);
 
         (await Cli.RunAsync("profiles", "create", "-f", File("p.yaml", "name: rack1\n"))).Expect(0);
-        await UntilAsync(() => stdout.ToString().Contains('\n', StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        await UntilAsync(() => LinesAfterProbes(stdout).Length >= 1, TimeSpan.FromSeconds(10));
         await stop.CancelAsync();
         Assert.Equal(ExitCodes.Ok, await watch.WaitAsync(TimeSpan.FromSeconds(10)));
 
-        var value = JsonNode.Parse(stdout.ToString().Split('\n')[0])!;
+        Assert.All(stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), line => JsonNode.Parse(line));
+        var value = JsonNode.Parse(LinesAfterProbes(stdout)[0])!;
         Assert.Equal("rack1", value["key"]!.GetValue<string>());
         Assert.StartsWith("profile.", value["kind"]!.GetValue<string>(), StringComparison.Ordinal);
     }
