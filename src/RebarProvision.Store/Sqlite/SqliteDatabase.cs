@@ -20,8 +20,8 @@ internal sealed class SqliteDatabase : IDisposable
     private readonly System.Collections.Concurrent.ConcurrentBag<SqliteReadConnection> _readers = [];
     private volatile bool _disposed;
 
-    /// <summary>Reader connections kept open between reads; more run at once only under a burst.</summary>
-    private const int MaxIdleReaders = 16;
+    /// <summary>Reader connections kept open between reads: more than the DHCP workers, so a busy server never reopens one.</summary>
+    private const int MaxIdleReaders = 64;
 
     public SqliteDatabase(string path)
     {
