@@ -45,22 +45,22 @@ public sealed class Subnet : StoredObject
         {
             yield return error;
         }
-        if (!Ipv4Network.TryParse(Cidr, out var network))
+        // A bad CIDR still lets every other field be checked: the caller hears of all its mistakes at once.
+        var cidrOk = Ipv4Network.TryParse(Cidr, out var network);
+        if (!cidrOk)
         {
             yield return new FieldError("cidr", $"'{Cidr}' is not an IPv4 CIDR such as 10.0.0.0/24");
-            yield break;
         }
         var needsRange = !Proxy && !Unmanaged;
-        uint start = 0, end = 0;
-        var startOk = Ipv4Network.TryParseAddress(ActiveStart, out start);
-        var endOk = Ipv4Network.TryParseAddress(ActiveEnd, out end);
+        var startOk = Ipv4Network.TryParseAddress(ActiveStart, out var start);
+        var endOk = Ipv4Network.TryParseAddress(ActiveEnd, out var end);
         if (needsRange || ActiveStart.Length > 0)
         {
             if (!startOk)
             {
                 yield return new FieldError("activeStart", $"'{ActiveStart}' is not an IPv4 address");
             }
-            else if (!network.Contains(start))
+            else if (cidrOk && !network.Contains(start))
             {
                 yield return new FieldError("activeStart", $"{ActiveStart} is outside {Cidr}");
             }
@@ -71,7 +71,7 @@ public sealed class Subnet : StoredObject
             {
                 yield return new FieldError("activeEnd", $"'{ActiveEnd}' is not an IPv4 address");
             }
-            else if (!network.Contains(end))
+            else if (cidrOk && !network.Contains(end))
             {
                 yield return new FieldError("activeEnd", $"{ActiveEnd} is outside {Cidr}");
             }

@@ -32,6 +32,14 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void A_subnet_with_a_bad_cidr_still_reports_its_other_bad_fields()
+    {
+        var subnet = new Subnet { Name = "lab", Cidr = "10.0.0.0/33", ActiveStart = "x", ActiveEnd = "10.0.0.9", LeaseTime = 1 };
+
+        Assert.Equal(["cidr", "activeStart", "leaseTime"], subnet.Validate().Select(e => e.Field));
+    }
+
+    [Fact]
     public void A_proxy_subnet_needs_no_address_range()
     {
         Assert.Empty(new Subnet { Name = "pxe", Cidr = "10.0.0.0/24", Proxy = true }.Validate());
