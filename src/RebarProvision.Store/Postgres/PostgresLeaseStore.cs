@@ -20,36 +20,13 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
     private const string Active = "state IN ('offered', 'bound')";
 
     /// <summary>
-    /// The claim, in one statement so one round trip and no window between check and write: the upsert takes the
-    /// address only if its row is free, inactive or already the token's (ON CONFLICT ... WHERE re-checks the latest
-    /// row version under its lock), and only when it did are the token's other active leases ended. The
-    /// active-per-token exclusion constraint is checked at the end of the statement, so the order in which
-    /// PostgreSQL runs the two parts does not matter; a concurrent claim by the same token elsewhere fails it.
-    /// </summary>
-    private const string ClaimSql =
-        $"""
-        WITH claimed AS (
-            INSERT INTO leases AS l (addr, addr_int, subnet, token, state, expires_at, node, revision, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, nextval('revision'), $8, $8)
-            ON CONFLICT (addr) DO UPDATE SET
-                addr_int = EXCLUDED.addr_int, subnet = EXCLUDED.subnet, token = EXCLUDED.token, state = EXCLUDED.state,
-                expires_at = EXCLUDED.expires_at, node = EXCLUDED.node, revision = EXCLUDED.revision,
-                created_at = CASE WHEN l.token = EXCLUDED.token THEN l.created_at ELSE EXCLUDED.created_at END,
-                updated_at = EXCLUDED.updated_at
-            WHERE l.token = EXCLUDED.token OR l.state NOT IN ('offered', 'bound') OR l.expires_at <= $9
-            RETURNING {Columns}
-        ), ended AS (
-            UPDATE leases SET state = 'expired', expires_at = LEAST(expires_at, $9), revision = nextval('revision'), updated_at = $8
-            WHERE token = $4 AND {Active} AND addr <> $1 AND EXISTS (SELECT 1 FROM claimed)
-        )
-        SELECT {Columns} FROM claimed
-        """;
-
-    /// <summary>
-    /// Many claims in one statement, with the meaning of <see cref="ClaimSql"/> for each: the upsert takes each
-    /// address only if its row is free, inactive or already the claiming token's, and each token whose claim took
-    /// its address has its other active leases ended. A batch never holds one address or one token twice; the
-    /// addresses of the batch are left out of the ending, since their rows are the claims' own.
+    /// Claims (one, or a batch) in one statement, so one round trip and no window between check and write: the
+    /// upsert takes each address only if its row is free, inactive or already the claiming token's (ON CONFLICT ...
+    /// WHERE re-checks the latest row version under its lock), and each token whose claim took its address has its
+    /// other active leases ended. The active-per-token exclusion constraint is checked at the end of the statement,
+    /// so the order in which PostgreSQL runs the parts does not matter; a concurrent claim by the same token
+    /// elsewhere fails it. A batch never holds one address or one token twice; the batch's own addresses are left
+    /// out of the ending, since their rows are the claims'.
     /// </summary>
     private const string ClaimManySql =
         $"""
@@ -121,38 +98,21 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
         return outcome.Error is { } error ? throw error : outcome.Lease;
     }
 
-    private async Task<Lease?> ClaimOneAsync(Claim claim, CancellationToken cancellationToken)
-    {
-        var lease = claim.Lease;
-        await using var command = _database.Command(ClaimSql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = claim.Addr });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = LeaseRows.Address(claim.Addr).Value });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = lease.Subnet });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = lease.Token });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = LeaseRows.StateText(lease.State) });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(lease.ExpiresAt) });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = lease.Node });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(_time.GetUtcNow()) });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(claim.Now) });
-        return await ExecuteOne(command, lease, cancellationToken);
-    }
-
     private async Task<IReadOnlyList<ClaimOutcome>> ClaimBatchAsync(IReadOnlyList<Claim> claims, CancellationToken cancellationToken)
     {
-        if (claims.Count == 1)
+        if (claims.Count > 1)
         {
-            return await ClaimEachAsync(claims, cancellationToken);
+            try
+            {
+                return await ClaimManyAsync(claims, cancellationToken);
+            }
+            catch (PostgresException e) when (PostgresDatabase.IsUniqueViolation(e) || e.SqlState is PostgresErrorCodes.DeadlockDetected)
+            {
+                // Another node's claim for one of these tokens (or rows locked in the other order) refused the whole
+                // statement: replay claim by claim below, so only the claim at fault fails.
+            }
         }
-        try
-        {
-            return await ClaimManyAsync(claims, cancellationToken);
-        }
-        catch (PostgresException e) when (PostgresDatabase.IsUniqueViolation(e) || e.SqlState is PostgresErrorCodes.DeadlockDetected)
-        {
-            // Another node's claim for one of these tokens (or rows locked in the other order) refused the whole
-            // statement: replay claim by claim, so only the claim at fault fails.
-            return await ClaimEachAsync(claims, cancellationToken);
-        }
+        return await ClaimEachAsync(claims, cancellationToken);
     }
 
     private async Task<IReadOnlyList<ClaimOutcome>> ClaimEachAsync(IReadOnlyList<Claim> claims, CancellationToken cancellationToken)
@@ -162,11 +122,11 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
         {
             try
             {
-                outcomes[i] = new ClaimOutcome(await ClaimOneAsync(claims[i], cancellationToken), null);
+                outcomes[i] = (await ClaimManyAsync([claims[i]], cancellationToken))[0];
             }
-            catch (StoreConflictException e)
+            catch (PostgresException e) when (PostgresDatabase.IsUniqueViolation(e))
             {
-                outcomes[i] = new ClaimOutcome(null, e);
+                outcomes[i] = new ClaimOutcome(null, TokenConflict(claims[i].Lease, e));
             }
         }
         return outcomes;
@@ -305,9 +265,12 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
         }
         catch (PostgresException e) when (PostgresDatabase.IsUniqueViolation(e))
         {
-            throw new StoreConflictException($"lease {lease.Addr}: token '{lease.Token}' already holds another active lease", "token", lease.Token, e);
+            throw TokenConflict(lease, e);
         }
     }
+
+    private static StoreConflictException TokenConflict(Lease lease, PostgresException e) =>
+        new($"lease {lease.Addr}: token '{lease.Token}' already holds another active lease", "token", lease.Token, e);
 
     private async Task<Lease?> QueryOneAsync(string sql, CancellationToken cancellationToken, params object[] values)
     {
