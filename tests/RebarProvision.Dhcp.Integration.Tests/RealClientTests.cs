@@ -40,6 +40,42 @@ public sealed partial class RealClientTests
     }
 
     [SkippableFact]
+    public async Task Dhclient_renews_its_lease_at_T1_and_the_server_extends_it()
+    {
+        var dhclient = Prerequisite.RequireCommand("dhclient");
+        // T1 of 4 s (option 58, sent instead of half the lease) makes the daemon renew within the test.
+        await using var server = await DhcpTestServer.StartAsync("e", "10.89.0.1/24", null,
+            TempStore.Subnet("lab", "10.89.0.0/24", "10.89.0.100", "10.89.0.150",
+                new DhcpOptionValue { Code = 58, Value = "4" }, new DhcpOptionValue { Code = 59, Value = "8" }));
+        var leaseFile = Path.Combine(server.TempDirectory, "dhclient.leases");
+        var pidFile = Path.Combine(server.TempDirectory, "dhclient.pid");
+        try
+        {
+            var first = await server.ClientNamespace.RunAsync(ClientTimeout, dhclient, "-1", "-v", "-sf", "/bin/true", "-lf", leaseFile, "-pf", pidFile, "vc");
+            Assert.True(first.ExitCode == 0, first.ToString());
+            var address = DhcpAck().Match(first.Output).Groups[1].Value;
+            var bound = (await server.Temp.Store.Leases.GetAsync(address))!;
+
+            // The daemon dhclient left running renews by itself (RFC 2131 §4.4.5 RENEWING: unicast to the server).
+            var renewed = bound;
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (renewed.Revision == bound.Revision && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(250);
+                renewed = (await server.Temp.Store.Leases.GetAsync(address))!;
+            }
+
+            Assert.True(renewed.Revision > bound.Revision, $"no renewal of {address} within 30 s");
+            Assert.Equal((LeaseState.Bound, bound.Token), (renewed.State, renewed.Token));
+            Assert.True(renewed.ExpiresAt > bound.ExpiresAt, $"expiry {renewed.ExpiresAt:O} not after {bound.ExpiresAt:O}");
+        }
+        finally
+        {
+            await server.ClientNamespace.RunAsync(ClientTimeout, dhclient, "-x", "-sf", "/bin/true", "-lf", leaseFile, "-pf", pidFile, "vc");
+        }
+    }
+
+    [SkippableFact]
     public async Task Udhcpc_gets_a_lease_and_renews_it()
     {
         Prerequisite.RequireCommand("udhcpc");
@@ -89,14 +125,18 @@ public sealed partial class RealClientTests
             TempStore.Subnet("lab", "10.95.0.0/24", "10.95.0.100", "10.95.0.150"));
         // This client only reports its lease: configuring it would move the flood's source address mid-flight.
         var script = WriteUdhcpcScript(server.TempDirectory, configure: false);
-        const int garbage = 3000;
-
-        var flood = Task.Run(() => server.ClientNamespace.Enter(() => SendGarbage(garbage)));
+        // The flood lasts until the client has its lease (bounded: 30,000 datagrams or 20 s), so the client's whole
+        // exchange happens under it.
+        using var clientDone = new CancellationTokenSource();
+        var flood = Task.Run(() => server.ClientNamespace.Enter(() => SendGarbage(30_000, TimeSpan.FromSeconds(20), clientDone.Token)));
         var client = server.ClientNamespace.RunAsync(ClientTimeout, "udhcpc", "-f", "-q", "-n", "-i", "vc", "-s", script, "-t", "10", "-T", "1", "-A", "1");
-        var sent = await flood;
         var result = await client;
+        var floodOutlivedClient = !flood.IsCompleted;
+        await clientDone.CancelAsync();
+        var sent = await flood;
 
         Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(floodOutlivedClient, $"the flood ended ({sent} datagrams) before the client got its lease");
         Assert.Contains("LEASE bound 10.95.0.", result.Output);
         var metrics = server.Service.Metrics;
         var deadline = Stopwatch.StartNew();
@@ -112,9 +152,13 @@ public sealed partial class RealClientTests
         Assert.True(metrics.Answered >= 2, report);
     }
 
-    /// <summary>Random bytes, truncated and corrupted DISCOVERs, and oversized datagrams, paced so the kernel keeps them.</summary>
-    private static int SendGarbage(int count)
+    /// <summary>
+    /// Random bytes, truncated and corrupted DISCOVERs, and oversized datagrams, paced so the kernel keeps them,
+    /// until <paramref name="stop"/> or the count or time limit.
+    /// </summary>
+    private static int SendGarbage(int count, TimeSpan limit, CancellationToken stop)
     {
+        var clock = Stopwatch.StartNew();
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         var target = new IPEndPoint(IPAddress.Parse("10.95.0.1"), 67);
         var random = new Random(42);
@@ -122,7 +166,7 @@ public sealed partial class RealClientTests
         var valid = new byte[600];
         discover.TryWrite(valid, valid.Length, out var validLength);
         var sent = 0;
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < count && !stop.IsCancellationRequested && clock.Elapsed < limit; i++)
         {
             byte[] datagram;
             switch (i % 4)
