@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using RebarProvision.Model;
-using RebarProvision.Server.Objects;
-using RebarProvision.Server.Content;
 using RebarProvision.Server.Auth;
+using RebarProvision.Server.Content;
+using RebarProvision.Server.Objects;
 using RebarProvision.Server.Secrets;
 using YamlDotNet.Core;
 

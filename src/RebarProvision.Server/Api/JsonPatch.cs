@@ -34,16 +34,16 @@ public static class JsonPatch
                     Add(root, path, Value(op, field), field);
                     break;
                 case "move":
-                {
-                    var from = Text(op, "from", field);
-                    if (path.StartsWith(from + "/", StringComparison.Ordinal))
                     {
-                        throw new ValidationFailedException($"{field}.from", "cannot move a value into itself");
+                        var from = Text(op, "from", field);
+                        if (path.StartsWith(from + "/", StringComparison.Ordinal))
+                        {
+                            throw new ValidationFailedException($"{field}.from", "cannot move a value into itself");
+                        }
+                        var value = Remove(root, from, field);
+                        Add(root, path, value, field);
+                        break;
                     }
-                    var value = Remove(root, from, field);
-                    Add(root, path, value, field);
-                    break;
-                }
                 case "copy":
                     Add(root, path, Get(root, Text(op, "from", field), field)?.DeepClone(), field);
                     break;

@@ -2,8 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using RebarProvision.Model;
 using RebarProvision.Server.Auth;
-using RebarProvision.Server.Secrets;
 using RebarProvision.Server.Objects;
+using RebarProvision.Server.Secrets;
 using RebarProvision.Store;
 
 namespace RebarProvision.Server.Api;

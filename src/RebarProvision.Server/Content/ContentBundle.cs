@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using RebarProvision.Model;
-using RebarProvision.Server.Objects;
 using RebarProvision.Server.Api;
+using RebarProvision.Server.Objects;
 
 namespace RebarProvision.Server.Content;
 

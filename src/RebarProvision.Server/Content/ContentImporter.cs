@@ -1,6 +1,6 @@
 using RebarProvision.Model;
-using RebarProvision.Server.Objects;
 using RebarProvision.Server.Api;
+using RebarProvision.Server.Objects;
 using RebarProvision.Store;
 
 namespace RebarProvision.Server.Content;

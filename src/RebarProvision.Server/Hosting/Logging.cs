@@ -1,7 +1,7 @@
+using RebarProvision.Server.Configuration;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
-using RebarProvision.Server.Configuration;
 
 namespace RebarProvision.Server.Hosting;
 

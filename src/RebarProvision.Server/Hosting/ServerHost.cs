@@ -1,20 +1,20 @@
 using System.Net;
 using RebarProvision.Model;
-using RebarProvision.Server.Objects;
 using RebarProvision.Rendering;
 using RebarProvision.Server.Api;
 using RebarProvision.Server.Auth;
 using RebarProvision.Server.Boot;
-using RebarProvision.Server.Dhcp;
-using RebarProvision.Server.Machines;
-using RebarProvision.Server.Tftp;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Content;
+using RebarProvision.Server.Dhcp;
 using RebarProvision.Server.Events;
 using RebarProvision.Server.Images;
+using RebarProvision.Server.Machines;
 using RebarProvision.Server.Metrics;
+using RebarProvision.Server.Objects;
 using RebarProvision.Server.Power;
 using RebarProvision.Server.Secrets;
+using RebarProvision.Server.Tftp;
 using RebarProvision.Store;
 using Serilog;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using RebarProvision.Model;
-using RebarProvision.Server.Objects;
 using RebarProvision.Server.Api;
+using RebarProvision.Server.Objects;
 using RebarProvision.Store;
 
 namespace RebarProvision.Server.Machines;
