@@ -48,9 +48,10 @@ public sealed class ContentImporter
                     await _inventory.CreateAsync(value, actor, cancellationToken);
                     created++;
                 }
-                catch (StoreConflictException)
+                catch (StoreConflictException e) when (e.Field == "key")
                 {
-                    // Another node created it a moment ago.
+                    // Another node created it a moment ago. A conflict on any other field (two objects of the bundle
+                    // claiming one CIDR or MAC) is the content's mistake and fails the start.
                 }
             }
         }

@@ -56,8 +56,10 @@ internal sealed class SubnetPlan
     /// <summary>The next unused address read from the store, or null when none is left or they are too old to trust.</summary>
     public uint? TakeCandidate(DateTimeOffset now)
     {
-        if (now - _candidatesReadAt > CandidateLifetime)
+        if (now - _candidatesReadAt > CandidateLifetime && _candidates.TryPeek(out var untaken))
         {
+            // Too old to trust: read again from the first one not handed out, so a quiet subnet still fills in order.
+            NextFreeCursor = untaken;
             _candidates.Clear();
         }
         return _candidates.TryDequeue(out var address) ? address : null;

@@ -10,7 +10,7 @@ namespace RebarProvision.Store.Postgres;
 /// </summary>
 /// <remarks>
 /// <paramref name="fits"/> keeps requests that must not share a batch apart (two claims of one address, say): a
-/// request that does not fit waits for the next batch, in order.
+/// request that does not fit is carried to a later batch, possibly on another lane while the first is in flight.
 /// </remarks>
 internal sealed class CallBatcher<TRequest, TResult> : IAsyncDisposable
 {
@@ -41,7 +41,9 @@ internal sealed class CallBatcher<TRequest, TResult> : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         var call = new Call(request, cancellationToken);
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(call), this);
-        return call.Completion.Task;
+        // The caller stops waiting when its token fires (the store's timeout), even while its batch is still in
+        // flight; the batch finishes for the others.
+        return cancellationToken.CanBeCanceled ? call.Completion.Task.WaitAsync(cancellationToken) : call.Completion.Task;
     }
 
     private async Task RunLaneAsync()

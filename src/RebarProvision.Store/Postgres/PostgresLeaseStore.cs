@@ -95,7 +95,11 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
     public async Task<Lease?> TryClaimAsync(Lease lease, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var outcome = await _claims.CallAsync(new Claim(lease, LeaseRows.Address(lease.Addr).Addr, now), cancellationToken);
-        return outcome.Error is { } error ? throw error : outcome.Lease;
+        if (outcome.Error is { } error)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+        return outcome.Lease;
     }
 
     private async Task<IReadOnlyList<ClaimOutcome>> ClaimBatchAsync(IReadOnlyList<Claim> claims, CancellationToken cancellationToken)
@@ -127,6 +131,11 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
             catch (PostgresException e) when (PostgresDatabase.IsUniqueViolation(e))
             {
                 outcomes[i] = new ClaimOutcome(null, TokenConflict(claims[i].Lease, e));
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                // This claim's own failure: the claims before it are committed and keep their results.
+                outcomes[i] = new ClaimOutcome(null, e);
             }
         }
         return outcomes;
@@ -305,5 +314,6 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
     /// <param name="Addr">The canonical dotted address (the row's key).</param>
     private sealed record Claim(Lease Lease, string Addr, DateTimeOffset Now);
 
-    private readonly record struct ClaimOutcome(Lease? Lease, StoreConflictException? Error);
+    /// <param name="Error">What this claim alone failed with (a token conflict, a lost connection).</param>
+    private readonly record struct ClaimOutcome(Lease? Lease, Exception? Error);
 }

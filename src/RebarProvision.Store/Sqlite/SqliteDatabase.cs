@@ -17,7 +17,8 @@ internal sealed class SqliteDatabase : IDisposable
     private readonly string _readConnectionString;
     private readonly Channel<QueuedWrite> _queue = Channel.CreateUnbounded<QueuedWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _queueRunner;
-    private readonly System.Collections.Concurrent.ConcurrentBag<SqliteReadConnection> _readers = [];
+    private readonly System.Collections.Concurrent.ConcurrentStack<SqliteReadConnection> _readers = new();
+    private int _idleReaders;
     private volatile bool _disposed;
 
     /// <summary>Reader connections kept open between reads: more than the DHCP workers, so a busy server never reopens one.</summary>
@@ -169,7 +170,11 @@ internal sealed class SqliteDatabase : IDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!_readers.TryTake(out var reader))
+        if (_readers.TryPop(out var reader))
+        {
+            Interlocked.Decrement(ref _idleReaders);
+        }
+        else
         {
             reader = new SqliteReadConnection(_readConnectionString);
         }
@@ -179,14 +184,26 @@ internal sealed class SqliteDatabase : IDisposable
         }
         finally
         {
-            if (_disposed || _readers.Count >= MaxIdleReaders)
+            GiveBack(reader);
+        }
+    }
+
+    private void GiveBack(SqliteReadConnection reader)
+    {
+        if (_disposed || Interlocked.Increment(ref _idleReaders) > MaxIdleReaders)
+        {
+            if (!_disposed)
             {
-                reader.Dispose();
+                Interlocked.Decrement(ref _idleReaders);
             }
-            else
-            {
-                _readers.Add(reader);
-            }
+            reader.Dispose();
+            return;
+        }
+        _readers.Push(reader);
+        // Dispose may have emptied the stack between the check and the push.
+        if (_disposed && _readers.TryPop(out var late))
+        {
+            late.Dispose();
         }
     }
 
@@ -226,7 +243,7 @@ internal sealed class SqliteDatabase : IDisposable
     public void Dispose()
     {
         _disposed = true;
-        while (_readers.TryTake(out var reader))
+        while (_readers.TryPop(out var reader))
         {
             reader.Dispose();
         }
