@@ -125,10 +125,10 @@ public sealed partial class RealClientTests
             TempStore.Subnet("lab", "10.95.0.0/24", "10.95.0.100", "10.95.0.150"));
         // This client only reports its lease: configuring it would move the flood's source address mid-flight.
         var script = WriteUdhcpcScript(server.TempDirectory, configure: false);
-        // The flood lasts until the client has its lease (bounded: 30,000 datagrams or 20 s), so the client's whole
+        // The flood lasts until the client has its lease (bounded: 200,000 datagrams or 30 s), so the client's whole
         // exchange happens under it.
         using var clientDone = new CancellationTokenSource();
-        var flood = Task.Run(() => server.ClientNamespace.Enter(() => SendGarbage(30_000, TimeSpan.FromSeconds(20), clientDone.Token)));
+        var flood = Task.Run(() => server.ClientNamespace.Enter(() => SendGarbage(200_000, TimeSpan.FromSeconds(30), clientDone.Token)));
         var client = server.ClientNamespace.RunAsync(ClientTimeout, "udhcpc", "-f", "-q", "-n", "-i", "vc", "-s", script, "-t", "10", "-T", "1", "-A", "1");
         var result = await client;
         var floodOutlivedClient = !flood.IsCompleted;
