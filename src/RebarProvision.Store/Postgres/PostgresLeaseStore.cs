@@ -94,7 +94,8 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
 
     public async Task<Lease?> TryClaimAsync(Lease lease, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        var outcome = await _claims.CallAsync(new Claim(lease, LeaseRows.Address(lease.Addr).Addr, now), cancellationToken);
+        var (addr, addrInt) = LeaseRows.Address(lease.Addr);
+        var outcome = await _claims.CallAsync(new Claim(lease, addr, addrInt, now), cancellationToken);
         if (outcome.Error is { } error)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
@@ -155,7 +156,7 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
         {
             var lease = claims[i].Lease;
             addrs[i] = claims[i].Addr;
-            addrInts[i] = LeaseRows.Address(claims[i].Addr).Value;
+            addrInts[i] = claims[i].AddrInt;
             subnets[i] = lease.Subnet;
             tokens[i] = lease.Token;
             states[i] = LeaseRows.StateText(lease.State);
@@ -312,7 +313,8 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
     }
 
     /// <param name="Addr">The canonical dotted address (the row's key).</param>
-    private sealed record Claim(Lease Lease, string Addr, DateTimeOffset Now);
+    /// <param name="AddrInt">The same address as a host-order integer.</param>
+    private sealed record Claim(Lease Lease, string Addr, uint AddrInt, DateTimeOffset Now);
 
     /// <param name="Error">What this claim alone failed with (a token conflict, a lost connection).</param>
     private readonly record struct ClaimOutcome(Lease? Lease, Exception? Error);
