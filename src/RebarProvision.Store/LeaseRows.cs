@@ -29,6 +29,21 @@ internal static class LeaseRows
         _ => throw new InvalidDataException($"unknown lease state '{text}' in the store"),
     };
 
+    /// <summary>
+    /// Whether <paramref name="a"/> is the token's lease to report before <paramref name="b"/>: an offered or bound row
+    /// first, then the latest written. The order of PostgreSQL's token look-up, for the stores to agree.
+    /// </summary>
+    public static bool Precedes(Lease a, Lease b)
+    {
+        var aActive = a.State is LeaseState.Offered or LeaseState.Bound;
+        var bActive = b.State is LeaseState.Offered or LeaseState.Bound;
+        if (aActive != bActive)
+        {
+            return aActive;
+        }
+        return a.UpdatedAt != b.UpdatedAt ? a.UpdatedAt > b.UpdatedAt : a.Revision > b.Revision;
+    }
+
     /// <summary>The address as a host-order integer; the dotted form is the row's key, so it must be canonical.</summary>
     public static (string Addr, uint Value) Address(string addr) =>
         Ipv4Network.TryParseAddress(addr, out var value)

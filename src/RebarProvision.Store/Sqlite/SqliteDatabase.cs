@@ -19,6 +19,8 @@ internal sealed class SqliteDatabase : IDisposable
     private readonly Task _queueRunner;
     private readonly System.Collections.Concurrent.ConcurrentStack<SqliteReadConnection> _readers = new();
     private int _idleReaders;
+    private long? _lastRevision; // the last revision taken in the open transaction; null until it takes one
+    private long _readRevision;
     private volatile bool _disposed;
 
     /// <summary>Reader connections kept open between reads: more than the DHCP workers, so a busy server never reopens one.</summary>
@@ -51,7 +53,7 @@ internal sealed class SqliteDatabase : IDisposable
         {
             try
             {
-                Control("BEGIN IMMEDIATE");
+                Begin();
                 T result;
                 try
                 {
@@ -62,7 +64,7 @@ internal sealed class SqliteDatabase : IDisposable
                     Control("ROLLBACK");
                     throw;
                 }
-                Control("COMMIT");
+                Commit();
                 return Task.FromResult(result);
             }
             catch (Exception e)
@@ -105,7 +107,7 @@ internal sealed class SqliteDatabase : IDisposable
     {
         try
         {
-            Control("BEGIN IMMEDIATE");
+            Begin();
         }
         catch (Exception e)
         {
@@ -129,7 +131,7 @@ internal sealed class SqliteDatabase : IDisposable
         }
         try
         {
-            Control("COMMIT");
+            Commit();
         }
         catch (Exception e)
         {
@@ -153,12 +155,37 @@ internal sealed class SqliteDatabase : IDisposable
         return command;
     }
 
-    /// <summary>Takes <paramref name="count"/> store-wide revisions and returns the first.</summary>
+    /// <summary>
+    /// Takes <paramref name="count"/> store-wide revisions and returns the first. The counter is read once per
+    /// transaction and written back once at its commit, not updated per write: a group commit of hundreds of lease
+    /// claims would otherwise rewrite the one revision row hundreds of times. A rolled-back transaction leaves a gap,
+    /// which is fine: revisions order writes, they do not count them.
+    /// </summary>
     public long NextRevisions(int count = 1)
     {
-        var command = Statement("UPDATE revision SET value = value + $count RETURNING value");
-        command.Parameters.AddWithValue("$count", count);
-        return (long)command.ExecuteScalar()! - count + 1;
+        if (_lastRevision is not { } last)
+        {
+            _readRevision = last = (long)Statement("SELECT value FROM revision").ExecuteScalar()!;
+        }
+        _lastRevision = last + count;
+        return last + 1;
+    }
+
+    private void Begin()
+    {
+        Control("BEGIN IMMEDIATE");
+        _lastRevision = null;
+    }
+
+    private void Commit()
+    {
+        if (_lastRevision is { } last && last != _readRevision)
+        {
+            var save = Statement("UPDATE revision SET value = $value");
+            save.Parameters.AddWithValue("$value", last);
+            save.ExecuteNonQuery();
+        }
+        Control("COMMIT");
     }
 
     /// <summary>

@@ -11,10 +11,24 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
     public Task<Lease?> GetAsync(string addr, CancellationToken cancellationToken = default) =>
         QueryOneAsync($"SELECT {Columns} FROM leases WHERE addr = $addr", c => c.Parameters.AddWithValue("$addr", LeaseRows.Address(addr).Addr), cancellationToken);
 
+    /// <summary>The token's active lease, else its latest; chosen here from the token's few rows, not by an ORDER BY (a sort per DISCOVER).</summary>
     public Task<Lease?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
-        QueryOneAsync(
-            $"SELECT {Columns} FROM leases WHERE token = $token ORDER BY {Active} DESC, updated_at DESC, revision DESC LIMIT 1",
-            c => c.Parameters.AddWithValue("$token", token), cancellationToken);
+        database.ReadAsync(connection =>
+        {
+            var command = connection.Statement($"SELECT {Columns} FROM leases WHERE token = $token");
+            command.Parameters.AddWithValue("$token", token);
+            using var reader = command.ExecuteReader();
+            Lease? best = null;
+            while (reader.Read())
+            {
+                var lease = Read(reader);
+                if (best is null || LeaseRows.Precedes(lease, best))
+                {
+                    best = lease;
+                }
+            }
+            return best;
+        }, cancellationToken);
 
     public Task<IReadOnlyList<Lease>> ListAsync(string? subnet = null, CancellationToken cancellationToken = default) =>
         database.ReadAsync<IReadOnlyList<Lease>>(connection =>
@@ -30,54 +44,91 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
             return list;
         }, cancellationToken);
 
+    /// <summary>
+    /// Claims the address in statements SQLite answers from its indexes alone: the holder by primary key, the token's
+    /// other active lease through the partial index, and a plain upsert. No RETURNING (SQLite builds a temporary
+    /// table for it): the row written is the one this method computes.
+    /// </summary>
     public Task<Lease?> TryClaimAsync(Lease lease, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var (addr, addrInt) = LeaseRows.Address(lease.Addr);
-        var stamp = StoreTime.ToMicroseconds(time.GetUtcNow());
+        var stamp = StoreTime.Truncate(time.GetUtcNow());
         var nowMicros = StoreTime.ToMicroseconds(now);
         return database.WriteAsync(db =>
         {
-            var holder = db.Statement("SELECT token, state, expires_at FROM leases WHERE addr = $addr");
+            var createdAt = stamp;
+            var holder = db.Statement("SELECT token, state, expires_at, created_at FROM leases WHERE addr = $addr");
             holder.Parameters.AddWithValue("$addr", addr);
             using (var reader = holder.ExecuteReader())
             {
-                if (reader.Read() && reader.GetString(0) != lease.Token && IsActive(reader.GetString(1), reader.GetInt64(2), nowMicros))
+                if (reader.Read())
                 {
-                    return null;
+                    var sameToken = reader.GetString(0) == lease.Token;
+                    if (!sameToken && IsActive(reader.GetString(1), reader.GetInt64(2), nowMicros))
+                    {
+                        return null;
+                    }
+                    createdAt = sameToken ? StoreTime.FromMicroseconds(reader.GetInt64(3)) : stamp;
                 }
             }
-            var revision = db.NextRevisions(2);
-            var end = db.Statement(
-                $"UPDATE leases SET state = 'expired', expires_at = min(expires_at, $now), revision = $revision, updated_at = $stamp WHERE token = $token AND {Active} AND addr <> $addr");
-            end.Parameters.AddWithValue("$now", nowMicros);
-            end.Parameters.AddWithValue("$revision", revision);
-            end.Parameters.AddWithValue("$stamp", stamp);
-            end.Parameters.AddWithValue("$token", lease.Token);
-            end.Parameters.AddWithValue("$addr", addr);
-            end.ExecuteNonQuery();
+            var revision = db.NextRevisions();
+            EndOtherActiveLease(db, lease.Token, addr, nowMicros, revision, stamp);
 
+            var claimed = lease with
+            {
+                Addr = addr,
+                ExpiresAt = StoreTime.Truncate(lease.ExpiresAt),
+                Revision = revision,
+                CreatedAt = createdAt,
+                UpdatedAt = stamp,
+            };
             var claim = db.Statement(
-                $"""
+                """
                 INSERT INTO leases (addr, addr_int, subnet, token, state, expires_at, node, revision, created_at, updated_at)
-                VALUES ($addr, $addrInt, $subnet, $token, $state, $expiresAt, $node, $revision, $stamp, $stamp)
+                VALUES ($addr, $addrInt, $subnet, $token, $state, $expiresAt, $node, $revision, $createdAt, $stamp)
                 ON CONFLICT (addr) DO UPDATE SET
                     addr_int = excluded.addr_int, subnet = excluded.subnet, token = excluded.token, state = excluded.state,
                     expires_at = excluded.expires_at, node = excluded.node, revision = excluded.revision,
-                    created_at = CASE WHEN leases.token = excluded.token THEN leases.created_at ELSE excluded.created_at END,
-                    updated_at = excluded.updated_at
-                RETURNING {Columns}
+                    created_at = excluded.created_at, updated_at = excluded.updated_at
                 """);
             claim.Parameters.AddWithValue("$addr", addr);
             claim.Parameters.AddWithValue("$addrInt", (long)addrInt);
-            claim.Parameters.AddWithValue("$subnet", lease.Subnet);
-            claim.Parameters.AddWithValue("$token", lease.Token);
-            claim.Parameters.AddWithValue("$state", LeaseRows.StateText(lease.State));
-            claim.Parameters.AddWithValue("$expiresAt", StoreTime.ToMicroseconds(lease.ExpiresAt));
-            claim.Parameters.AddWithValue("$node", lease.Node);
-            claim.Parameters.AddWithValue("$revision", revision + 1);
-            claim.Parameters.AddWithValue("$stamp", stamp);
-            return ExecuteOne(claim, lease);
+            claim.Parameters.AddWithValue("$subnet", claimed.Subnet);
+            claim.Parameters.AddWithValue("$token", claimed.Token);
+            claim.Parameters.AddWithValue("$state", LeaseRows.StateText(claimed.State));
+            claim.Parameters.AddWithValue("$expiresAt", StoreTime.ToMicroseconds(claimed.ExpiresAt));
+            claim.Parameters.AddWithValue("$node", claimed.Node);
+            claim.Parameters.AddWithValue("$revision", revision);
+            claim.Parameters.AddWithValue("$createdAt", StoreTime.ToMicroseconds(createdAt));
+            claim.Parameters.AddWithValue("$stamp", StoreTime.ToMicroseconds(stamp));
+            try
+            {
+                claim.ExecuteNonQuery();
+            }
+            catch (SqliteException e) when (SqliteDatabase.IsConstraintViolation(e))
+            {
+                throw TokenTaken(lease, e);
+            }
+            return claimed;
         }, cancellationToken);
+    }
+
+    /// <summary>A token holds one active lease: claiming a new address ends the one it held, now.</summary>
+    private static void EndOtherActiveLease(SqliteDatabase db, string token, string addr, long nowMicros, long revision, DateTimeOffset stamp)
+    {
+        var other = db.Statement($"SELECT addr FROM leases WHERE token = $token AND {Active} AND addr <> $addr");
+        other.Parameters.AddWithValue("$token", token);
+        other.Parameters.AddWithValue("$addr", addr);
+        if (other.ExecuteScalar() is not string otherAddr)
+        {
+            return;
+        }
+        var end = db.Statement("UPDATE leases SET state = 'expired', expires_at = min(expires_at, $now), revision = $revision, updated_at = $stamp WHERE addr = $addr");
+        end.Parameters.AddWithValue("$now", nowMicros);
+        end.Parameters.AddWithValue("$revision", revision);
+        end.Parameters.AddWithValue("$stamp", StoreTime.ToMicroseconds(stamp));
+        end.Parameters.AddWithValue("$addr", otherAddr);
+        end.ExecuteNonQuery();
     }
 
     public Task<Lease?> TryUpdateAsync(Lease lease, CancellationToken cancellationToken = default)
@@ -88,23 +139,18 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
         {
             var update = db.Statement(
                 $"""
-                UPDATE leases SET state = $state, expires_at = $expiresAt, node = $node,
-                    revision = (SELECT value + 1 FROM revision), updated_at = $stamp
+                UPDATE leases SET state = $state, expires_at = $expiresAt, node = $node, revision = $revision, updated_at = $stamp
                 WHERE addr = $addr AND token = $token
                 RETURNING {Columns}
                 """);
+            update.Parameters.AddWithValue("$revision", db.NextRevisions());
             update.Parameters.AddWithValue("$state", LeaseRows.StateText(lease.State));
             update.Parameters.AddWithValue("$expiresAt", StoreTime.ToMicroseconds(lease.ExpiresAt));
             update.Parameters.AddWithValue("$node", lease.Node);
             update.Parameters.AddWithValue("$stamp", stamp);
             update.Parameters.AddWithValue("$addr", addr);
             update.Parameters.AddWithValue("$token", lease.Token);
-            var updated = ExecuteOne(update, lease);
-            if (updated is not null)
-            {
-                db.NextRevisions();
-            }
-            return updated;
+            return ExecuteOne(update, lease);
         }, cancellationToken);
     }
 
@@ -144,15 +190,11 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
         {
             // One sweep, one revision: the rows it ends change together.
             var expire = db.Statement(
-                $"UPDATE leases SET state = 'expired', revision = (SELECT value + 1 FROM revision), updated_at = $stamp WHERE {Active} AND expires_at <= $now");
+                $"UPDATE leases SET state = 'expired', revision = $revision, updated_at = $stamp WHERE {Active} AND expires_at <= $now");
+            expire.Parameters.AddWithValue("$revision", db.NextRevisions());
             expire.Parameters.AddWithValue("$stamp", stamp);
             expire.Parameters.AddWithValue("$now", StoreTime.ToMicroseconds(now));
-            var changed = expire.ExecuteNonQuery();
-            if (changed > 0)
-            {
-                db.NextRevisions();
-            }
-            return changed;
+            return expire.ExecuteNonQuery();
         }, cancellationToken);
     }
 
@@ -179,9 +221,12 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
         }
         catch (SqliteException e) when (SqliteDatabase.IsConstraintViolation(e))
         {
-            throw new StoreConflictException($"lease {lease.Addr}: token '{lease.Token}' already holds another active lease", "token", lease.Token, e);
+            throw TokenTaken(lease, e);
         }
     }
+
+    private static StoreConflictException TokenTaken(Lease lease, SqliteException e) =>
+        new($"lease {lease.Addr}: token '{lease.Token}' already holds another active lease", "token", lease.Token, e);
 
     private Task<Lease?> QueryOneAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
         database.ReadAsync(connection =>
