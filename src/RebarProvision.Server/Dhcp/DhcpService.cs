@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
+using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,10 +12,15 @@ using RebarProvision.Store;
 namespace RebarProvision.Server.Dhcp;
 
 /// <summary>
-/// The DHCP listener (DESIGN §2): a socket per configured interface on port 67 (and the PXE boot server port),
-/// receive loops that hand datagrams to a bounded channel, and workers that answer them through
-/// <see cref="DhcpResponder"/>. Malformed or excess datagrams are dropped and counted, never fatal.
-/// Sockets are opened in <see cref="StartAsync"/>, in the caller's network namespace.
+/// The DHCP listener (DESIGN §2): a socket per configured interface on port 67 (and the PXE boot server port), and
+/// threads blocked in a synchronous receive on each. A receiving thread parses the datagram and asks
+/// <see cref="DhcpResponder"/>; when the store answers at once (SQLite reads, an idle SQLite writer) the thread sends
+/// the reply itself, and otherwise the reply goes out from the store call's continuation while the thread receives
+/// the next datagram. No queue or worker stands between socket and responder: at thousands of packets per second on
+/// a few cores, the thread hand-offs such a queue costs were most of the server's CPU. Malformed or excess datagrams
+/// are dropped and counted, never fatal. Sockets are opened in <see cref="StartAsync"/>, in the caller's network
+/// namespace, and only synchronous socket calls are made on them (one asynchronous call would switch .NET's socket
+/// to non-blocking mode for good).
 /// </summary>
 public sealed class DhcpService : BackgroundService
 {
@@ -24,20 +29,19 @@ public sealed class DhcpService : BackgroundService
 
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(60);
 
-    /// <summary>
-    /// A request older than this when a worker takes it is dropped: clients retransmit after about 4 s (RFC 2131
-    /// §4.1), so under overload answering fresh requests beats answering ones the client has given up on.
-    /// </summary>
-    private static readonly TimeSpan MaxQueueAge = TimeSpan.FromSeconds(1);
+    /// <summary>How long stopping waits for replies whose store calls are still in flight.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
     private readonly IStore _store;
     private readonly DhcpServiceOptions _options;
     private readonly ILogger<DhcpService> _logger;
     private readonly TimeProvider _time;
     private readonly DhcpResponder _responder;
-    private readonly Channel<Received> _queue;
     private readonly List<DhcpListener> _listeners = [];
+    private readonly List<Thread> _receivers = [];
     private uint _advertise;
+    private int _pending;
+    private volatile bool _closing;
 
     public DhcpService(IStore store, IOptions<DhcpServiceOptions> options, ILogger<DhcpService> logger, TimeProvider? timeProvider = null, IUnknownMachines? unknownMachines = null)
     {
@@ -47,12 +51,6 @@ public sealed class DhcpService : BackgroundService
         _time = timeProvider ?? TimeProvider.System;
         Metrics = new DhcpMetrics();
         _responder = new DhcpResponder(store, _options, Metrics, _time, logger, unknownMachines);
-        _queue = Channel.CreateBounded<Received>(new BoundedChannelOptions(Math.Max(1, _options.QueueLength))
-        {
-            SingleReader = false,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
     }
 
     public DhcpMetrics Metrics { get; }
@@ -96,59 +94,68 @@ public sealed class DhcpService : BackgroundService
             CloseListeners();
             throw;
         }
-        // Store calls may block their thread (SQLite is synchronous underneath); keep enough pool threads ready that
-        // the receive loops never wait for the pool to grow.
-        ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
-        var wanted = _options.Workers + _listeners.Count + Environment.ProcessorCount;
-        if (minWorkers < wanted)
-        {
-            ThreadPool.SetMinThreads(wanted, minIo);
-        }
         _logger.LogInformation("DHCP listening on {Endpoints}", string.Join(", ", _listeners.Select(l => $"{l.InterfaceName}:{l.Port}")));
         return base.StartAsync(cancellationToken);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        _closing = true;
         CloseListeners();
+        foreach (var receiver in _receivers)
+        {
+            receiver.Join(DrainTimeout);
+        }
+        var drained = Stopwatch.StartNew();
+        while (Volatile.Read(ref _pending) > 0 && drained.Elapsed < DrainTimeout && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(10, CancellationToken.None);
+        }
         await base.StopAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (_listeners.Count == 0)
         {
-            return;
+            return Task.CompletedTask;
         }
-        var tasks = new List<Task>();
-        tasks.AddRange(_listeners.Select(l => Task.Run(() => ReceiveAsync(l, stoppingToken), CancellationToken.None)));
-        tasks.AddRange(Enumerable.Range(0, Math.Max(1, _options.Workers)).Select(_ => Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None)));
-        tasks.Add(SweepAsync(stoppingToken));
-        await Task.WhenAll(tasks);
+        foreach (var listener in _listeners)
+        {
+            for (var i = 0; i < _options.ReceiveThreads; i++)
+            {
+                var receiver = new Thread(() => Receive(listener, stoppingToken))
+                {
+                    IsBackground = true,
+                    Name = $"dhcp {listener.InterfaceName}:{listener.Port}",
+                };
+                _receivers.Add(receiver);
+                receiver.Start();
+            }
+        }
+        return SweepAsync(stoppingToken);
     }
 
     public override void Dispose()
     {
+        _closing = true;
         CloseListeners();
         Metrics.Dispose();
         base.Dispose();
     }
 
-    private async Task ReceiveAsync(DhcpListener listener, CancellationToken stoppingToken)
+    private void Receive(DhcpListener listener, CancellationToken stoppingToken)
     {
-        // One receive buffer per socket, larger than any datagram we accept, so oversized ones are seen whole and counted.
+        // One receive buffer per thread, larger than any datagram we accept, so oversized ones are seen whole and counted.
         var buffer = new byte[65536];
+        var output = new byte[MaxDatagram];
         var from = new SocketAddress(AddressFamily.InterNetwork);
-        while (!stoppingToken.IsCancellationRequested)
+        while (!_closing && !stoppingToken.IsCancellationRequested)
         {
             int length;
             try
             {
-                length = await listener.Socket.ReceiveFromAsync(buffer, SocketFlags.None, from, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
+                length = listener.Socket.ReceiveFrom(buffer, SocketFlags.None, from);
             }
             catch (ObjectDisposedException)
             {
@@ -156,6 +163,10 @@ public sealed class DhcpService : BackgroundService
             }
             catch (SocketException e)
             {
+                if (_closing)
+                {
+                    break;
+                }
                 Metrics.Drop("receive-error");
                 _logger.LogDebug("DHCP: receive on {Interface} failed: {Error}", listener.InterfaceName, e.SocketErrorCode);
                 continue;
@@ -166,76 +177,80 @@ public sealed class DhcpService : BackgroundService
                 Metrics.Drop("oversized");
                 continue;
             }
-            var copy = ArrayPool<byte>.Shared.Rent(length);
-            buffer.AsSpan(0, length).CopyTo(copy);
             // sockaddr_in: family (2 bytes), port and address in network order.
             var senderPort = (from[2] << 8) | from[3];
             var senderAddress = (uint)((from[4] << 24) | (from[5] << 16) | (from[6] << 8) | from[7]);
-            if (!_queue.Writer.TryWrite(new Received(listener, copy, length, senderAddress, senderPort, _time.GetTimestamp())))
+            try
             {
-                ArrayPool<byte>.Shared.Return(copy);
-                Metrics.Drop("queue-full");
+                Handle(listener, buffer.AsSpan(0, length), senderAddress, senderPort, output, stoppingToken);
+            }
+            catch (Exception e)
+            {
+                Metrics.Packet("any", "error");
+                _logger.LogError(e, "DHCP: answering a request on {Interface} failed", listener.InterfaceName);
             }
         }
     }
 
-    private async Task WorkAsync(CancellationToken stoppingToken)
+    private void Handle(DhcpListener listener, ReadOnlySpan<byte> datagram, uint senderAddress, int senderPort, byte[] output, CancellationToken stoppingToken)
     {
-        var output = new byte[MaxDatagram];
-        try
-        {
-            await foreach (var item in _queue.Reader.ReadAllAsync(stoppingToken))
-            {
-                try
-                {
-                    await HandleAsync(item, output, stoppingToken);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    break;
-                }
-                catch (Exception e)
-                {
-                    Metrics.Packet("any", "error");
-                    _logger.LogError(e, "DHCP: answering a request on {Interface} failed", item.Listener.InterfaceName);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(item.Buffer);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private async Task HandleAsync(Received item, byte[] output, CancellationToken stoppingToken)
-    {
-        if (_time.GetElapsedTime(item.ReceivedAt) > MaxQueueAge)
-        {
-            Metrics.Drop("stale");
-            return;
-        }
-        if (!DhcpMessage.TryParse(item.Buffer.AsSpan(0, item.Length), out var request, out var error))
+        if (!DhcpMessage.TryParse(datagram, out var request, out var error))
         {
             Metrics.Drop(error.ToString());
-            _logger.LogDebug("DHCP: dropped a malformed datagram from {Sender}: {Error}", Ipv4Network.Format(item.SenderAddress), error);
+            _logger.LogDebug("DHCP: dropped a malformed datagram from {Sender}: {Error}", Ipv4Network.Format(senderAddress), error);
             return;
         }
-        var listener = item.Listener;
+        if (Volatile.Read(ref _pending) >= _options.MaxPending)
+        {
+            Metrics.Drop("overloaded");
+            return;
+        }
         var context = new DhcpReceiveContext(
             listener.InterfaceAddress,
             _advertise != 0 ? _advertise : listener.InterfaceAddress,
             ProxyPort: listener.Port == _options.ProxyPort && _options.ProxyPort != _options.Port,
-            item.SenderAddress,
-            item.SenderPort);
-        var reply = await _responder.RespondAsync(request, context, stoppingToken);
+            senderAddress,
+            senderPort);
+        var answer = _responder.RespondAsync(request, context, stoppingToken);
+        if (answer.IsCompletedSuccessfully)
+        {
+            Send(listener, request, answer.Result, output);
+            return;
+        }
+        Interlocked.Increment(ref _pending);
+        _ = FinishAsync(listener, request, answer, stoppingToken);
+    }
+
+    /// <summary>The reply of a request whose store call did not answer at once, sent when it does.</summary>
+    private async Task FinishAsync(DhcpListener listener, DhcpMessage request, ValueTask<DhcpReply?> answer, CancellationToken stoppingToken)
+    {
+        var output = ArrayPool<byte>.Shared.Rent(MaxDatagram);
+        try
+        {
+            Send(listener, request, await answer, output);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            Metrics.Packet("any", "error");
+            _logger.LogError(e, "DHCP: answering a request on {Interface} failed", listener.InterfaceName);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(output);
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    private void Send(DhcpListener listener, DhcpMessage request, DhcpReply? reply, byte[] output)
+    {
         if (reply is null)
         {
             return;
         }
-        if (!reply.Message.TryWrite(output, Math.Min(DhcpMessage.MaxReplyLength(request), output.Length), out var written))
+        if (!reply.Message.TryWrite(output, Math.Min(DhcpMessage.MaxReplyLength(request), MaxDatagram), out var written))
         {
             Metrics.Packet("reply", "too-large");
             _logger.LogWarning("DHCP: the reply to {Mac} does not fit its maximum message size; not sent", request.ClientMac);
@@ -244,12 +259,12 @@ public sealed class DhcpService : BackgroundService
         var destination = new IPEndPoint(Ipv4Network.ToAddress(reply.Address), reply.Port).Serialize();
         try
         {
-            await listener.Socket.SendToAsync(output.AsMemory(0, written), SocketFlags.None, destination, stoppingToken);
+            listener.Socket.SendTo(output.AsSpan(0, written), SocketFlags.None, destination);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             Metrics.Packet("reply", "send-error");
-            _logger.LogDebug("DHCP: sending to {Destination} failed: {Error}", Ipv4Network.Format(reply.Address), e.SocketErrorCode);
+            _logger.LogDebug("DHCP: sending to {Destination} failed: {Error}", Ipv4Network.Format(reply.Address), e.Message);
         }
     }
 
@@ -287,6 +302,4 @@ public sealed class DhcpService : BackgroundService
             listener.Dispose();
         }
     }
-
-    private sealed record Received(DhcpListener Listener, byte[] Buffer, int Length, uint SenderAddress, int SenderPort, long ReceivedAt);
 }

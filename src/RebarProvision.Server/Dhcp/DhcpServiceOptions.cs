@@ -44,13 +44,17 @@ public sealed class DhcpServiceOptions
     public int RefreshSeconds { get; set; } = 5;
 
     /// <summary>
-    /// Requests handled concurrently (each waits on the store). Enough that, under load, the store's batches of
-    /// claims and look-ups fill up while earlier ones are in flight.
+    /// Threads receiving on each DHCP socket. Each answers what the store answers at once (SQLite reads, an idle
+    /// writer) on its own thread, so a datagram costs no hand-off between threads; one per core keeps every core busy.
     /// </summary>
-    public int Workers { get; set; } = 32;
+    public int ReceiveThreads { get; set; } = Math.Clamp(Environment.ProcessorCount, 1, 4);
 
-    /// <summary>Received datagrams waiting for a worker; beyond this new ones are dropped and counted.</summary>
-    public int QueueLength { get; set; } = 512;
+    /// <summary>
+    /// Requests whose store work is still in flight (a claim waiting for its group commit, any PostgreSQL call); the
+    /// store batches what is in flight together. Beyond this, new datagrams are dropped and counted as "overloaded",
+    /// and the kernel's receive buffer holds the rest of a burst.
+    /// </summary>
+    public int MaxPending { get; set; } = 512;
 
     public IEnumerable<string> Validate()
     {
@@ -70,9 +74,13 @@ public sealed class DhcpServiceOptions
         {
             yield return $"Dhcp:AdvertiseAddress '{AdvertiseAddress}' is not an IPv4 address";
         }
-        if (Workers < 1 || QueueLength < 1)
+        if (ReceiveThreads is < 1 or > 64)
         {
-            yield return "Dhcp:Workers and Dhcp:QueueLength must be at least 1";
+            yield return $"Dhcp:ReceiveThreads {ReceiveThreads} must be between 1 and 64";
+        }
+        if (MaxPending < 1)
+        {
+            yield return $"Dhcp:MaxPending {MaxPending} must be at least 1";
         }
     }
 }

@@ -6,13 +6,13 @@ using RebarProvision.Server.Dhcp;
 using RebarProvision.Store;
 
 // Environment (set by /work/shared/rig/perf/dhcp-rate.sh): RIG_IFACE, RIG_SUBNET, RIG_POOL_START, RIG_POOL_END.
-// Optional: DHCP_PERF_STORE=sqlite|postgres, DHCP_PERF_POSTGRES (connection string), DHCP_PERF_WORKERS, and
+// Optional: DHCP_PERF_STORE=sqlite|postgres, DHCP_PERF_POSTGRES (connection string), DHCP_PERF_WORKERS (concurrent exchanges of --in-process), and
 // DHCP_PERF_FRESH=1 to empty a PostgreSQL lease table first (each rate of the rig restarts us; SQLite starts empty).
 var iface = Environment.GetEnvironmentVariable("RIG_IFACE") ?? "vs";
 var cidr = Environment.GetEnvironmentVariable("RIG_SUBNET") ?? "10.97.0.0/16";
 var start = Environment.GetEnvironmentVariable("RIG_POOL_START") ?? "10.97.1.0";
 var end = Environment.GetEnvironmentVariable("RIG_POOL_END") ?? "10.97.250.255";
-var workers = int.TryParse(Environment.GetEnvironmentVariable("DHCP_PERF_WORKERS"), out var w) ? w : new DhcpServiceOptions().Workers;
+var workers = int.TryParse(Environment.GetEnvironmentVariable("DHCP_PERF_WORKERS"), out var w) ? w : 32;
 
 var dataDirectory = Directory.CreateTempSubdirectory("rebar-dhcp-perf-").FullName;
 await using IStore store = Environment.GetEnvironmentVariable("DHCP_PERF_STORE") == "postgres"
@@ -71,13 +71,13 @@ if (args is ["--in-process", var countText, ..])
 }
 
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
-var options = new DhcpServiceOptions { Interfaces = [iface], Node = "perf", ProxyPort = 0, Workers = workers, QueueLength = 512 };
+var options = new DhcpServiceOptions { Interfaces = [iface], Node = "perf", ProxyPort = 0 };
 using var service = new DhcpService(store, Options.Create(options), loggerFactory.CreateLogger<DhcpService>());
 using var stop = new CancellationTokenSource();
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 await service.StartAsync(CancellationToken.None);
-Console.WriteLine($"dhcp-perf: serving {cidr} ({start} - {end}) on {iface} with {store.Kind}, {workers} workers");
+Console.WriteLine($"dhcp-perf: serving {cidr} ({start} - {end}) on {iface} with {store.Kind}, {options.ReceiveThreads} receive threads");
 try
 {
     await Task.Delay(Timeout.Infinite, stop.Token);
