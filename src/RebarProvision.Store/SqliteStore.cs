@@ -3,14 +3,17 @@ using RebarProvision.Store.Sqlite;
 namespace RebarProvision.Store;
 
 /// <summary>
-/// The embedded store: one SQLite file, <c>rebar.db</c>, in the data directory. For one node; WAL lets readers run
+/// The embedded store: one SQLite file, <c>rebar.db</c>, in the data directory. For one node: one process holds the
+/// directory at a time (<see cref="DataDirectoryLock"/>), which lets leases be read from memory; WAL lets readers run
 /// beside the single writer.
 /// </summary>
 public sealed class SqliteStore : IStore
 {
     public const string FileName = "rebar.db";
 
+    private readonly DataDirectoryLock _lock;
     private readonly SqliteDatabase _database;
+    private readonly SqliteLeaseStore _leases;
 
     /// <param name="dataDirectory">Created when missing.</param>
     /// <param name="time">The clock for CreatedAt/UpdatedAt and event times; the system clock when null.</param>
@@ -18,9 +21,19 @@ public sealed class SqliteStore : IStore
     {
         Directory.CreateDirectory(dataDirectory);
         time ??= TimeProvider.System;
-        _database = new SqliteDatabase(System.IO.Path.Combine(dataDirectory, FileName));
+        var path = System.IO.Path.Combine(dataDirectory, FileName);
+        _lock = DataDirectoryLock.Take(path);
+        try
+        {
+            _database = new SqliteDatabase(path);
+        }
+        catch
+        {
+            _lock.Dispose();
+            throw;
+        }
         Objects = new SqliteObjectStore(_database, time);
-        Leases = new SqliteLeaseStore(_database, time);
+        Leases = _leases = new SqliteLeaseStore(_database, time);
         Events = new SqliteEventStore(_database, time);
     }
 
@@ -35,7 +48,11 @@ public sealed class SqliteStore : IStore
 
     public IEventStore Events { get; }
 
-    public Task MigrateAsync(CancellationToken cancellationToken = default) => _database.MigrateAsync(cancellationToken);
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        await _database.MigrateAsync(cancellationToken);
+        await _leases.LoadCacheAsync(cancellationToken);
+    }
 
     public Task<bool> PingAsync(CancellationToken cancellationToken = default) =>
         _database.ReadAsync(connection =>
@@ -47,6 +64,7 @@ public sealed class SqliteStore : IStore
     public ValueTask DisposeAsync()
     {
         _database.Dispose();
+        _lock.Dispose();
         return ValueTask.CompletedTask;
     }
 }

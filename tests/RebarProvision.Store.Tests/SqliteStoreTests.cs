@@ -13,15 +13,37 @@ public sealed class SqliteStoreTests : StoreContract
     }
 
     [Fact]
-    public async Task Two_stores_migrating_one_new_file_at_once_both_come_up()
+    public async Task A_second_store_on_an_open_data_directory_is_refused_naming_it_and_opens_once_the_first_closes()
     {
-        await using var first = new SqliteStore(_directory);
-        await using var second = new SqliteStore(_directory);
-
-        await Task.WhenAll(Task.Run(() => first.MigrateAsync()), Task.Run(() => second.MigrateAsync()));
-
+        var first = await StartAsync();
         await first.Objects.CreateAsync(new Model.Profile { Name = "p" });
+
+        var refused = Assert.Throws<InvalidOperationException>(() => new SqliteStore(_directory));
+        Assert.Contains(_directory, refused.Message, StringComparison.Ordinal);
+        Assert.Contains("another process", refused.Message, StringComparison.Ordinal);
+
+        var second = await RestartAsync(first);
         Assert.Equal(1, await second.Objects.CountAsync(Model.ObjectKind.Profiles));
+    }
+
+    [Fact]
+    public async Task Leases_read_from_memory_match_the_file_after_a_restart()
+    {
+        var store = await StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        var lease = new Model.Lease { Addr = "10.0.0.5", Subnet = "s", Token = "aa:bb", State = Model.LeaseState.Bound, ExpiresAt = now.AddHours(1), Node = "n" };
+        var claimed = await store.Leases.TryClaimAsync(lease, now);
+        var moved = await store.Leases.TryClaimAsync(lease with { Addr = "10.0.0.6" }, now);
+        Assert.NotNull(claimed);
+        Assert.NotNull(moved);
+
+        var before = (await store.Leases.GetAsync("10.0.0.5"), await store.Leases.GetAsync("10.0.0.6"), await store.Leases.FindByTokenAsync("aa:bb"));
+        var restarted = await RestartAsync(store);
+        var after = (await restarted.Leases.GetAsync("10.0.0.5"), await restarted.Leases.GetAsync("10.0.0.6"), await restarted.Leases.FindByTokenAsync("aa:bb"));
+
+        Assert.Equal(Model.LeaseState.Expired, before.Item1!.State);
+        Assert.Equal(moved, before.Item3);
+        Assert.Equal(before, after);
     }
 
     [Fact]

@@ -19,6 +19,7 @@ internal sealed class SqliteDatabase : IDisposable
     private readonly Task _queueRunner;
     private readonly System.Collections.Concurrent.ConcurrentStack<SqliteReadConnection> _readers = new();
     private int _idleReaders;
+    private readonly List<Action> _onCommit = [];
     private long? _lastRevision; // the last revision taken in the open transaction; null until it takes one
     private long _readRevision;
     private volatile bool _disposed;
@@ -61,10 +62,19 @@ internal sealed class SqliteDatabase : IDisposable
                 }
                 catch
                 {
-                    Control("ROLLBACK");
+                    RollBack();
                     throw;
                 }
-                Commit();
+                try
+                {
+                    Commit();
+                }
+                catch
+                {
+                    RollBack();
+                    throw;
+                }
+                RunOnCommit();
                 return Task.FromResult(result);
             }
             catch (Exception e)
@@ -116,6 +126,7 @@ internal sealed class SqliteDatabase : IDisposable
         }
         foreach (var request in batch)
         {
+            var actions = _onCommit.Count;
             Control("SAVEPOINT write");
             try
             {
@@ -126,6 +137,7 @@ internal sealed class SqliteDatabase : IDisposable
             {
                 Control("ROLLBACK TO write");
                 Control("RELEASE write");
+                _onCommit.RemoveRange(actions, _onCommit.Count - actions);
                 request.Fail(e);
             }
         }
@@ -135,10 +147,11 @@ internal sealed class SqliteDatabase : IDisposable
         }
         catch (Exception e)
         {
-            Control("ROLLBACK");
+            RollBack();
             batch.ForEach(r => r.Fail(e));
             return;
         }
+        RunOnCommit();
         batch.ForEach(r => r.Complete());
     }
 
@@ -171,10 +184,36 @@ internal sealed class SqliteDatabase : IDisposable
         return last + 1;
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> after the commit of the write in progress, still under the write lock and
+    /// before its caller sees the result; dropped when the write rolls back. Only valid inside <see cref="WriteAsync"/>.
+    /// </summary>
+    public void OnCommit(Action action) => _onCommit.Add(action);
+
     private void Begin()
     {
+        _onCommit.Clear();
         Control("BEGIN IMMEDIATE");
         _lastRevision = null;
+    }
+
+    /// <summary>Ends the open transaction, if a failed statement or COMMIT has not ended it already.</summary>
+    private void RollBack()
+    {
+        _onCommit.Clear();
+        if (SQLitePCL.raw.sqlite3_get_autocommit(_writer.Handle) == 0)
+        {
+            Control("ROLLBACK");
+        }
+    }
+
+    private void RunOnCommit()
+    {
+        foreach (var action in _onCommit)
+        {
+            action();
+        }
+        _onCommit.Clear();
     }
 
     private void Commit()

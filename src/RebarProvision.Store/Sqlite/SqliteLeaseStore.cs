@@ -3,32 +3,51 @@ using RebarProvision.Model;
 
 namespace RebarProvision.Store.Sqlite;
 
+/// <summary>
+/// Leases in the SQLite file. Writes go to the file (one transaction each, group-committed); the point reads a DHCP
+/// exchange makes (by address, by token) are answered from <see cref="SqliteLeaseCache"/>, which every write updates
+/// after its commit.
+/// </summary>
 internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider time) : ILeaseStore
 {
     private const string Columns = "addr, subnet, token, state, expires_at, node, revision, created_at, updated_at";
     private const string Active = "state IN ('offered', 'bound')";
 
-    public Task<Lease?> GetAsync(string addr, CancellationToken cancellationToken = default) =>
-        QueryOneAsync($"SELECT {Columns} FROM leases WHERE addr = $addr", c => c.Parameters.AddWithValue("$addr", LeaseRows.Address(addr).Addr), cancellationToken);
+    private readonly SqliteLeaseCache _cache = new();
 
-    /// <summary>The token's active lease, else its latest; chosen here from the token's few rows, not by an ORDER BY (a sort per DISCOVER).</summary>
-    public Task<Lease?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
-        database.ReadAsync(connection =>
+    /// <summary>Fills the cache from the table (after migrations; again is harmless). Runs under the write lock, so no write slips between.</summary>
+    public Task LoadCacheAsync(CancellationToken cancellationToken = default) =>
+        database.WriteAsync(db =>
         {
-            var command = connection.Statement($"SELECT {Columns} FROM leases WHERE token = $token");
-            command.Parameters.AddWithValue("$token", token);
+            var command = db.Statement($"SELECT {Columns} FROM leases");
             using var reader = command.ExecuteReader();
-            Lease? best = null;
+            var rows = new List<Lease>();
             while (reader.Read())
             {
-                var lease = Read(reader);
-                if (best is null || LeaseRows.Precedes(lease, best))
-                {
-                    best = lease;
-                }
+                rows.Add(Read(reader));
             }
-            return best;
+            _cache.Load(rows);
+            return true;
         }, cancellationToken);
+
+    public async Task<Lease?> GetAsync(string addr, CancellationToken cancellationToken = default)
+    {
+        var canonical = LeaseRows.Address(addr).Addr;
+        if (!_cache.Loaded)
+        {
+            await LoadCacheAsync(cancellationToken);
+        }
+        return _cache.Get(canonical);
+    }
+
+    public async Task<Lease?> FindByTokenAsync(string token, CancellationToken cancellationToken = default)
+    {
+        if (!_cache.Loaded)
+        {
+            await LoadCacheAsync(cancellationToken);
+        }
+        return _cache.FindByToken(token);
+    }
 
     public Task<IReadOnlyList<Lease>> ListAsync(string? subnet = null, CancellationToken cancellationToken = default) =>
         database.ReadAsync<IReadOnlyList<Lease>>(connection =>
@@ -72,7 +91,7 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
                 }
             }
             var revision = db.NextRevisions();
-            EndOtherActiveLease(db, lease.Token, addr, nowMicros, revision, stamp);
+            EndOtherActiveLease(db, lease.Token, addr, now, revision, stamp);
 
             var claimed = lease with
             {
@@ -109,26 +128,41 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
             {
                 throw TokenTaken(lease, e);
             }
+            db.OnCommit(() => _cache.Put(claimed));
             return claimed;
         }, cancellationToken);
     }
 
     /// <summary>A token holds one active lease: claiming a new address ends the one it held, now.</summary>
-    private static void EndOtherActiveLease(SqliteDatabase db, string token, string addr, long nowMicros, long revision, DateTimeOffset stamp)
+    private void EndOtherActiveLease(SqliteDatabase db, string token, string addr, DateTimeOffset now, long revision, DateTimeOffset stamp)
     {
-        var other = db.Statement($"SELECT addr FROM leases WHERE token = $token AND {Active} AND addr <> $addr");
+        var other = db.Statement($"SELECT {Columns} FROM leases WHERE token = $token AND {Active} AND addr <> $addr");
         other.Parameters.AddWithValue("$token", token);
         other.Parameters.AddWithValue("$addr", addr);
-        if (other.ExecuteScalar() is not string otherAddr)
+        Lease ended;
+        using (var reader = other.ExecuteReader())
         {
-            return;
+            if (!reader.Read())
+            {
+                return;
+            }
+            var held = Read(reader);
+            var endsAt = StoreTime.Truncate(now);
+            ended = held with
+            {
+                State = LeaseState.Expired,
+                ExpiresAt = held.ExpiresAt < endsAt ? held.ExpiresAt : endsAt,
+                Revision = revision,
+                UpdatedAt = stamp,
+            };
         }
-        var end = db.Statement("UPDATE leases SET state = 'expired', expires_at = min(expires_at, $now), revision = $revision, updated_at = $stamp WHERE addr = $addr");
-        end.Parameters.AddWithValue("$now", nowMicros);
+        var end = db.Statement("UPDATE leases SET state = 'expired', expires_at = $expiresAt, revision = $revision, updated_at = $stamp WHERE addr = $addr");
+        end.Parameters.AddWithValue("$expiresAt", StoreTime.ToMicroseconds(ended.ExpiresAt));
         end.Parameters.AddWithValue("$revision", revision);
         end.Parameters.AddWithValue("$stamp", StoreTime.ToMicroseconds(stamp));
-        end.Parameters.AddWithValue("$addr", otherAddr);
+        end.Parameters.AddWithValue("$addr", ended.Addr);
         end.ExecuteNonQuery();
+        db.OnCommit(() => _cache.Put(ended));
     }
 
     public Task<Lease?> TryUpdateAsync(Lease lease, CancellationToken cancellationToken = default)
@@ -150,7 +184,12 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
             update.Parameters.AddWithValue("$stamp", stamp);
             update.Parameters.AddWithValue("$addr", addr);
             update.Parameters.AddWithValue("$token", lease.Token);
-            return ExecuteOne(update, lease);
+            var updated = ExecuteOne(update, lease);
+            if (updated is not null)
+            {
+                db.OnCommit(() => _cache.Put(updated));
+            }
+            return updated;
         }, cancellationToken);
     }
 
@@ -190,11 +229,20 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
         {
             // One sweep, one revision: the rows it ends change together.
             var expire = db.Statement(
-                $"UPDATE leases SET state = 'expired', revision = $revision, updated_at = $stamp WHERE {Active} AND expires_at <= $now");
+                $"UPDATE leases SET state = 'expired', revision = $revision, updated_at = $stamp WHERE {Active} AND expires_at <= $now RETURNING {Columns}");
             expire.Parameters.AddWithValue("$revision", db.NextRevisions());
             expire.Parameters.AddWithValue("$stamp", stamp);
             expire.Parameters.AddWithValue("$now", StoreTime.ToMicroseconds(now));
-            return expire.ExecuteNonQuery();
+            var expired = new List<Lease>();
+            using (var reader = expire.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    expired.Add(Read(reader));
+                }
+            }
+            db.OnCommit(() => expired.ForEach(_cache.Put));
+            return expired.Count;
         }, cancellationToken);
     }
 
@@ -205,6 +253,7 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
         {
             var delete = db.Statement("DELETE FROM leases WHERE addr = $addr");
             delete.Parameters.AddWithValue("$addr", canonical);
+            db.OnCommit(() => _cache.Remove(canonical));
             return delete.ExecuteNonQuery() > 0;
         }, cancellationToken);
     }
