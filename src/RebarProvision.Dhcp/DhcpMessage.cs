@@ -340,21 +340,25 @@ public sealed class DhcpMessage
         return Encoding.Latin1.TryGetBytes(value, field, out _);
     }
 
+    /// <summary>Lower-case hex pairs joined by colons ("52:54:00:12:34:56"), in one allocation: it runs several times per packet.</summary>
     internal static string FormatHex(ReadOnlySpan<byte> bytes)
     {
         if (bytes.IsEmpty)
         {
             return "";
         }
-        var builder = new StringBuilder(bytes.Length * 3);
-        foreach (var b in bytes)
+        const string Digits = "0123456789abcdef";
+        var length = (bytes.Length * 3) - 1;
+        Span<char> text = length <= 1024 ? stackalloc char[length] : new char[length];
+        for (var i = 0; i < bytes.Length; i++)
         {
-            if (builder.Length > 0)
+            if (i > 0)
             {
-                builder.Append(':');
+                text[(i * 3) - 1] = ':';
             }
-            builder.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+            text[i * 3] = Digits[bytes[i] >> 4];
+            text[(i * 3) + 1] = Digits[bytes[i] & 0xf];
         }
-        return builder.ToString();
+        return new string(text);
     }
 }

@@ -9,7 +9,8 @@ namespace RebarProvision.Dhcp;
 /// </summary>
 public sealed class DhcpOptions
 {
-    private readonly List<DhcpOption> _items = [];
+    // Room for a typical request's or reply's options from the start: growing the list cost three arrays per message.
+    private readonly List<DhcpOption> _items = new(8);
 
     public int Count => _items.Count;
 

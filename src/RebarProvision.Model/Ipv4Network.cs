@@ -38,8 +38,61 @@ public readonly record struct Ipv4Network(uint Network, int PrefixLength)
 
     public static bool TryParseAddress(string? text, out uint address)
     {
+        if (TryParseDecimalQuad(text, out address))
+        {
+            return true;
+        }
+        if (IPAddress.TryParse(text ?? "", out var ip) && text!.Count(c => c == '.') == 3 && TryToUInt(ip, out address))
+        {
+            return true;
+        }
         address = 0;
-        return IPAddress.TryParse(text ?? "", out var ip) && TryToUInt(ip, out address) && text!.Count(c => c == '.') == 3;
+        return false;
+    }
+
+    /// <summary>
+    /// The canonical form ("10.0.0.5": four decimal parts, no leading zeros) without allocating; leases and DHCP
+    /// parse addresses several times per packet. Anything else falls back to <see cref="IPAddress.TryParse(string?, out IPAddress?)"/>.
+    /// </summary>
+    private static bool TryParseDecimalQuad(string? text, out uint address)
+    {
+        address = 0;
+        if (text is null || text.Length is < 7 or > 15)
+        {
+            return false;
+        }
+        var part = 0;
+        var digits = 0;
+        var value = 0u;
+        foreach (var c in text)
+        {
+            if (c == '.')
+            {
+                if (digits == 0 || ++part > 3)
+                {
+                    return false;
+                }
+                address = (address << 8) | value;
+                value = 0;
+                digits = 0;
+                continue;
+            }
+            if (c is < '0' or > '9' || (digits == 1 && value == 0))
+            {
+                return false;
+            }
+            value = (value * 10) + (uint)(c - '0');
+            if (++digits > 3 || value > 255)
+            {
+                return false;
+            }
+        }
+        if (part != 3 || digits == 0)
+        {
+            return false;
+        }
+        address = (address << 8) | value;
+        return true;
     }
 
     public static bool TryToUInt(IPAddress address, out uint value)

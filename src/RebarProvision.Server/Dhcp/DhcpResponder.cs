@@ -35,10 +35,14 @@ public sealed class DhcpResponder
     /// <summary>Reloads subnets and reservations now (they are otherwise reloaded every RefreshSeconds).</summary>
     public Task RefreshAsync(CancellationToken cancellationToken = default) => _networks.LoadAsync(_time.GetUtcNow(), cancellationToken);
 
+    /// <summary>Metric names of message types 1-8, indexed by type: one string each, not one per packet.</summary>
+    private static readonly string[] TypeNames =
+        [.. Enumerable.Range(0, 9).Select(i => i == 0 ? "other" : ((DhcpMessageType)i).ToString().ToLowerInvariant())];
+
     public async ValueTask<DhcpReply?> RespondAsync(DhcpMessage request, DhcpReceiveContext context, CancellationToken cancellationToken = default)
     {
         var type = request.MessageType;
-        var typeName = type is >= DhcpMessageType.Discover and <= DhcpMessageType.Inform ? type.ToString().ToLowerInvariant() : "other";
+        var typeName = type is >= DhcpMessageType.Discover and <= DhcpMessageType.Inform ? TypeNames[(int)type] : "other";
         if (request.Operation != DhcpOperation.BootRequest || type is DhcpMessageType.None)
         {
             _metrics.Drop(request.Operation != DhcpOperation.BootRequest ? "not-a-request" : "no-message-type");
@@ -46,7 +50,7 @@ public sealed class DhcpResponder
         }
         var (reply, outcome) = await AnswerAsync(request, type, context, cancellationToken);
         _metrics.Packet(typeName, outcome);
-        if (reply is not null)
+        if (reply is not null && _logger.IsEnabled(LogLevel.Debug))
         {
             _logger.LogDebug("DHCP {Type} from {Mac}: {Outcome} {Address}", typeName, request.ClientMac, outcome,
                 DhcpOptionDefinition.FormatAddress(reply.Message.YourAddress));
