@@ -72,17 +72,20 @@ public sealed class PxeBootTests
             Assert.Contains("NBP file downloaded successfully", serial);
         }
 
-        // The server has stopped; its database says what happened.
-        await using var store = new SqliteStore(data);
-        var machine = await store.Objects.FindMachineByMacAsync(GuestMac);
-        Assert.NotNull(machine);
-        Assert.Equal([GuestMac], machine.HardwareAddrs);
-        Assert.Equal(MachineState.Installed, machine.State);
-        Assert.Equal("local", machine.BootEnv);
-        var lease = await store.Leases.FindByTokenAsync(GuestMac);
-        Assert.NotNull(lease);
-        Assert.Equal(LeaseState.Bound, lease.State);
-        Assert.StartsWith("10.98.0.", lease.Addr, StringComparison.Ordinal);
+        // The server has stopped; its database says what happened. (Closed again before the next server opens it:
+        // a data directory serves one process at a time.)
+        await using (var store = new SqliteStore(data))
+        {
+            var machine = await store.Objects.FindMachineByMacAsync(GuestMac);
+            Assert.NotNull(machine);
+            Assert.Equal([GuestMac], machine.HardwareAddrs);
+            Assert.Equal(MachineState.Installed, machine.State);
+            Assert.Equal("local", machine.BootEnv);
+            var lease = await store.Leases.FindByTokenAsync(GuestMac);
+            Assert.NotNull(lease);
+            Assert.Equal(LeaseState.Bound, lease.State);
+            Assert.StartsWith("10.98.0.", lease.Addr, StringComparison.Ordinal);
+        }
 
         // The next boot answer: what iPXE gets for this MAC now.
         var next = await RigContent.NextBootScriptAsync(data, content, GuestMac);

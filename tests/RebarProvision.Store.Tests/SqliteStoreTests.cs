@@ -20,7 +20,7 @@ public sealed class SqliteStoreTests : StoreContract
 
         var refused = Assert.Throws<InvalidOperationException>(() => new SqliteStore(_directory));
         Assert.Contains(_directory, refused.Message, StringComparison.Ordinal);
-        Assert.Contains("another process", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("already open", refused.Message, StringComparison.Ordinal);
 
         var second = await RestartAsync(first);
         Assert.Equal(1, await second.Objects.CountAsync(Model.ObjectKind.Profiles));
@@ -44,6 +44,32 @@ public sealed class SqliteStoreTests : StoreContract
         Assert.Equal(Model.LeaseState.Expired, before.Item1!.State);
         Assert.Equal(moved, before.Item3);
         Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public async Task A_lease_written_under_the_first_schema_survives_the_move_to_the_keyed_table()
+    {
+        // The file as the first release left it: migration 1 applied, one bound lease in the rowid table.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory, "rebar.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            using var first = typeof(SqliteStore).Assembly.GetManifestResourceStream("RebarProvision.Store.Migrations.Sqlite.0001_initial.sql")!;
+            command.CommandText =
+                "PRAGMA journal_mode=WAL; CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);" +
+                new StreamReader(first).ReadToEnd() +
+                "; INSERT INTO schema_migrations VALUES (1, 0);" +
+                "INSERT INTO leases VALUES ('10.0.0.9', 167772169, 'lab', 'aa:bb', 'bound', 4102444800000000, 'n1', 7, 1, 2);";
+            command.ExecuteNonQuery();
+        }
+
+        var store = await StartAsync();
+
+        var lease = await store.Leases.GetAsync("10.0.0.9");
+        Assert.NotNull(lease);
+        Assert.Equal(("aa:bb", Model.LeaseState.Bound, 7L, "lab"), (lease.Token, lease.State, lease.Revision, lease.Subnet));
+        Assert.Equal(lease, await store.Leases.FindByTokenAsync("aa:bb"));
+        Assert.Null(await store.Leases.TryClaimAsync(lease with { Token = "cc:dd" }, DateTimeOffset.UtcNow));
     }
 
     [Fact]

@@ -4,18 +4,18 @@ namespace RebarProvision.Store.Sqlite;
 
 /// <summary>
 /// Every committed lease row of the SQLite file, in memory, indexed by address and by token, so a DISCOVER's token
-/// look-up and a renewal's address look-up cost a dictionary read instead of a SQLite read transaction (with its
-/// file locks). It is exact because this process is the file's only writer (<see cref="DataDirectoryLock"/>) and
+/// look-up, a renewal's address look-up and the nextFree picker's search for unused addresses cost dictionary reads
+/// instead of SQLite read transactions (with their file locks) and the indexes those would need. It is exact because this process is the file's only writer (<see cref="DataDirectoryLock"/>) and
 /// every lease write changes it after its commit, while still holding the write lock
 /// (<see cref="SqliteDatabase.OnCommit"/>), so it never shows a write that was rolled back and never misses one.
 /// </summary>
 internal sealed class SqliteLeaseCache
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Lease> _byAddr = new(StringComparer.Ordinal);
+    private readonly Dictionary<uint, Lease> _byAddr = [];
 
     /// <summary>The addresses whose rows carry the token: one, now and then two (a client that moved).</summary>
-    private readonly Dictionary<string, List<string>> _byToken = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<uint>> _byToken = new(StringComparer.Ordinal);
 
     public bool Loaded { get; private set; }
 
@@ -34,12 +34,38 @@ internal sealed class SqliteLeaseCache
         }
     }
 
-    public Lease? Get(string addr)
+    public Lease? Get(uint addr)
     {
         lock (_gate)
         {
             return _byAddr.GetValueOrDefault(addr);
         }
+    }
+
+    /// <summary>
+    /// Up to <paramref name="max"/> addresses of [<paramref name="first"/>, <paramref name="last"/>], lowest first,
+    /// with no row in <paramref name="subnet"/>. Takes the lock per stretch of addresses, so a long search through a
+    /// full range does not hold up the DHCP look-ups beside it.
+    /// </summary>
+    public IReadOnlyList<uint> FindUnused(string subnet, uint first, uint last, int max)
+    {
+        const uint Stretch = 1024;
+        var found = new List<uint>(Math.Min(max, 64));
+        for (var from = (ulong)first; from <= last && found.Count < max; from += Stretch)
+        {
+            var to = Math.Min(last, from + Stretch - 1);
+            lock (_gate)
+            {
+                for (var address = from; address <= to && found.Count < max; address++)
+                {
+                    if (!_byAddr.TryGetValue((uint)address, out var row) || row.Subnet != subnet)
+                    {
+                        found.Add((uint)address);
+                    }
+                }
+            }
+        }
+        return found;
     }
 
     /// <summary>The token's active row, else its latest (<see cref="LeaseRows.Precedes"/>).</summary>
@@ -72,40 +98,41 @@ internal sealed class SqliteLeaseCache
         }
     }
 
-    public void Remove(string addr)
+    public void Remove(uint addr)
     {
         lock (_gate)
         {
             if (_byAddr.Remove(addr, out var old))
             {
-                Unindex(old);
+                Unindex(addr, old);
             }
         }
     }
 
     private void PutLocked(Lease row)
     {
-        if (_byAddr.TryGetValue(row.Addr, out var old))
+        var addr = LeaseRows.Address(row.Addr).Value;
+        if (_byAddr.TryGetValue(addr, out var old))
         {
             if (old.Token == row.Token)
             {
-                _byAddr[row.Addr] = row;
+                _byAddr[addr] = row;
                 return;
             }
-            Unindex(old);
+            Unindex(addr, old);
         }
-        _byAddr[row.Addr] = row;
+        _byAddr[addr] = row;
         if (!_byToken.TryGetValue(row.Token, out var addrs))
         {
-            _byToken[row.Token] = addrs = new List<string>(1);
+            _byToken[row.Token] = addrs = new List<uint>(1);
         }
-        addrs.Add(row.Addr);
+        addrs.Add(addr);
     }
 
-    private void Unindex(Lease row)
+    private void Unindex(uint addr, Lease row)
     {
         var addrs = _byToken[row.Token];
-        addrs.Remove(row.Addr);
+        addrs.Remove(addr);
         if (addrs.Count == 0)
         {
             _byToken.Remove(row.Token);

@@ -32,12 +32,12 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
 
     public async Task<Lease?> GetAsync(string addr, CancellationToken cancellationToken = default)
     {
-        var canonical = LeaseRows.Address(addr).Addr;
+        var address = LeaseRows.Address(addr).Value;
         if (!_cache.Loaded)
         {
             await LoadCacheAsync(cancellationToken);
         }
-        return _cache.Get(canonical);
+        return _cache.Get(address);
     }
 
     public async Task<Lease?> FindByTokenAsync(string token, CancellationToken cancellationToken = default)
@@ -65,8 +65,8 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
 
     /// <summary>
     /// Claims the address in statements SQLite answers from its indexes alone: the holder by primary key, the token's
-    /// other active lease through the partial index, and a plain upsert. No RETURNING (SQLite builds a temporary
-    /// table for it): the row written is the one this method computes.
+    /// other active lease through the partial index, and a plain upsert, all <see cref="NativeStatement"/>s. No
+    /// RETURNING (SQLite builds a temporary table for it): the row written is the one this method computes.
     /// </summary>
     public Task<Lease?> TryClaimAsync(Lease lease, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -76,19 +76,22 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
         return database.WriteAsync(db =>
         {
             var createdAt = stamp;
-            var holder = db.Statement("SELECT token, state, expires_at, created_at FROM leases WHERE addr = $addr");
-            holder.Parameters.AddWithValue("$addr", addr);
-            using (var reader = holder.ExecuteReader())
+            var holder = db.Native("SELECT token, state, expires_at, created_at FROM leases WHERE addr = ?1").Bind(1, addr);
+            try
             {
-                if (reader.Read())
+                if (holder.Step())
                 {
-                    var sameToken = reader.GetString(0) == lease.Token;
-                    if (!sameToken && IsActive(reader.GetString(1), reader.GetInt64(2), nowMicros))
+                    var sameToken = holder.TextEquals(0, lease.Token);
+                    if (!sameToken && IsActive(holder.Text(1), holder.Int64(2), nowMicros))
                     {
                         return null;
                     }
-                    createdAt = sameToken ? StoreTime.FromMicroseconds(reader.GetInt64(3)) : stamp;
+                    createdAt = sameToken ? StoreTime.FromMicroseconds(holder.Int64(3)) : stamp;
                 }
+            }
+            finally
+            {
+                holder.Reset();
             }
             var revision = db.NextRevisions();
             EndOtherActiveLease(db, lease.Token, addr, now, revision, stamp);
@@ -101,28 +104,28 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
                 CreatedAt = createdAt,
                 UpdatedAt = stamp,
             };
-            var claim = db.Statement(
+            var claim = db.Native(
                 """
                 INSERT INTO leases (addr, addr_int, subnet, token, state, expires_at, node, revision, created_at, updated_at)
-                VALUES ($addr, $addrInt, $subnet, $token, $state, $expiresAt, $node, $revision, $createdAt, $stamp)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                 ON CONFLICT (addr) DO UPDATE SET
                     addr_int = excluded.addr_int, subnet = excluded.subnet, token = excluded.token, state = excluded.state,
                     expires_at = excluded.expires_at, node = excluded.node, revision = excluded.revision,
                     created_at = excluded.created_at, updated_at = excluded.updated_at
-                """);
-            claim.Parameters.AddWithValue("$addr", addr);
-            claim.Parameters.AddWithValue("$addrInt", (long)addrInt);
-            claim.Parameters.AddWithValue("$subnet", claimed.Subnet);
-            claim.Parameters.AddWithValue("$token", claimed.Token);
-            claim.Parameters.AddWithValue("$state", LeaseRows.StateText(claimed.State));
-            claim.Parameters.AddWithValue("$expiresAt", StoreTime.ToMicroseconds(claimed.ExpiresAt));
-            claim.Parameters.AddWithValue("$node", claimed.Node);
-            claim.Parameters.AddWithValue("$revision", revision);
-            claim.Parameters.AddWithValue("$createdAt", StoreTime.ToMicroseconds(createdAt));
-            claim.Parameters.AddWithValue("$stamp", StoreTime.ToMicroseconds(stamp));
+                """)
+                .Bind(1, addr)
+                .Bind(2, addrInt)
+                .Bind(3, claimed.Subnet)
+                .Bind(4, claimed.Token)
+                .Bind(5, LeaseRows.StateText(claimed.State))
+                .Bind(6, StoreTime.ToMicroseconds(claimed.ExpiresAt))
+                .Bind(7, claimed.Node)
+                .Bind(8, revision)
+                .Bind(9, StoreTime.ToMicroseconds(createdAt))
+                .Bind(10, StoreTime.ToMicroseconds(stamp));
             try
             {
-                claim.ExecuteNonQuery();
+                claim.Execute();
             }
             catch (SqliteException e) when (SqliteDatabase.IsConstraintViolation(e))
             {
@@ -136,32 +139,29 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
     /// <summary>A token holds one active lease: claiming a new address ends the one it held, now.</summary>
     private void EndOtherActiveLease(SqliteDatabase db, string token, string addr, DateTimeOffset now, long revision, DateTimeOffset stamp)
     {
-        var other = db.Statement($"SELECT {Columns} FROM leases WHERE token = $token AND {Active} AND addr <> $addr");
-        other.Parameters.AddWithValue("$token", token);
-        other.Parameters.AddWithValue("$addr", addr);
-        Lease ended;
-        using (var reader = other.ExecuteReader())
+        var other = db.Native($"SELECT addr FROM leases WHERE token = ?1 AND {Active} AND addr <> ?2").Bind(1, token).Bind(2, addr);
+        string otherAddr;
+        try
         {
-            if (!reader.Read())
+            if (!other.Step())
             {
                 return;
             }
-            var held = Read(reader);
-            var endsAt = StoreTime.Truncate(now);
-            ended = held with
-            {
-                State = LeaseState.Expired,
-                ExpiresAt = held.ExpiresAt < endsAt ? held.ExpiresAt : endsAt,
-                Revision = revision,
-                UpdatedAt = stamp,
-            };
+            otherAddr = other.Text(0);
         }
-        var end = db.Statement("UPDATE leases SET state = 'expired', expires_at = $expiresAt, revision = $revision, updated_at = $stamp WHERE addr = $addr");
-        end.Parameters.AddWithValue("$expiresAt", StoreTime.ToMicroseconds(ended.ExpiresAt));
+        finally
+        {
+            other.Reset();
+        }
+        // Rare (a client that moved): the ordinary command path is fine here.
+        var end = db.Statement($"UPDATE leases SET state = 'expired', expires_at = min(expires_at, $now), revision = $revision, updated_at = $stamp WHERE addr = $addr RETURNING {Columns}");
+        end.Parameters.AddWithValue("$now", StoreTime.ToMicroseconds(now));
         end.Parameters.AddWithValue("$revision", revision);
         end.Parameters.AddWithValue("$stamp", StoreTime.ToMicroseconds(stamp));
-        end.Parameters.AddWithValue("$addr", ended.Addr);
-        end.ExecuteNonQuery();
+        end.Parameters.AddWithValue("$addr", otherAddr);
+        using var reader = end.ExecuteReader();
+        reader.Read();
+        var ended = Read(reader);
         db.OnCommit(() => _cache.Put(ended));
     }
 
@@ -193,21 +193,14 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
         }, cancellationToken);
     }
 
-    public Task<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default) =>
-        LeaseRows.FindUnusedAsync(first, last, max, (from, to) => database.ReadAsync<IReadOnlyList<long>>(connection =>
+    public async Task<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default)
+    {
+        if (!_cache.Loaded)
         {
-            var command = connection.Statement("SELECT addr_int FROM leases WHERE subnet = $subnet AND addr_int BETWEEN $from AND $to ORDER BY addr_int");
-            command.Parameters.AddWithValue("$subnet", subnet);
-            command.Parameters.AddWithValue("$from", (long)from);
-            command.Parameters.AddWithValue("$to", (long)to);
-            using var reader = command.ExecuteReader();
-            var used = new List<long>();
-            while (reader.Read())
-            {
-                used.Add(reader.GetInt64(0));
-            }
-            return used;
-        }, cancellationToken));
+            await LoadCacheAsync(cancellationToken);
+        }
+        return _cache.FindUnused(subnet, first, last, max);
+    }
 
     public Task<Lease?> FindMostExpiredAsync(string subnet, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         QueryOneAsync(
@@ -248,12 +241,12 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
 
     public Task<bool> DeleteAsync(string addr, CancellationToken cancellationToken = default)
     {
-        var canonical = LeaseRows.Address(addr).Addr;
+        var (canonical, address) = LeaseRows.Address(addr);
         return database.WriteAsync(db =>
         {
             var delete = db.Statement("DELETE FROM leases WHERE addr = $addr");
             delete.Parameters.AddWithValue("$addr", canonical);
-            db.OnCommit(() => _cache.Remove(canonical));
+            db.OnCommit(() => _cache.Remove(address));
             return delete.ExecuteNonQuery() > 0;
         }, cancellationToken);
     }

@@ -43,6 +43,7 @@ if (args is ["--in-process", var countText, ..])
     var server = RebarProvision.Dhcp.DhcpOptionDefinition.TryParseAddress("10.97.0.1", out var s) ? s : 0;
     var context = new DhcpReceiveContext(server, server);
     var next = -1;
+    var allocated = GC.GetTotalAllocatedBytes(true);
     var clock = System.Diagnostics.Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
     {
@@ -65,7 +66,7 @@ if (args is ["--in-process", var countText, ..])
             }
         }
     })));
-    Console.WriteLine($"in-process: {count} exchanges in {clock.Elapsed.TotalSeconds:F2} s = {count / clock.Elapsed.TotalSeconds:F0}/s with {workers} workers on {store.Kind}");
+    Console.WriteLine($"in-process: {count} exchanges in {clock.Elapsed.TotalSeconds:F2} s = {count / clock.Elapsed.TotalSeconds:F0}/s with {workers} workers on {store.Kind}, {(GC.GetTotalAllocatedBytes(true) - allocated) / count} bytes allocated per exchange");
     Directory.Delete(dataDirectory, recursive: true);
     return;
 }
@@ -89,3 +90,4 @@ await service.StopAsync(CancellationToken.None);
 var leases = await store.Leases.ListAsync("perf");
 Console.WriteLine($"dhcp-perf: received={service.Metrics.Received} answered={service.Metrics.Answered} dropped={service.Metrics.Dropped} leases={leases.Count} bound={leases.Count(l => l.State == LeaseState.Bound)}");
 Directory.Delete(dataDirectory, recursive: true);
+
