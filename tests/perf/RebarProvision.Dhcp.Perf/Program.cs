@@ -6,7 +6,7 @@ using RebarProvision.Server.Dhcp;
 using RebarProvision.Store;
 
 // Environment (set by /work/shared/rig/perf/dhcp-rate.sh): RIG_IFACE, RIG_SUBNET, RIG_POOL_START, RIG_POOL_END.
-// Optional: DHCP_PERF_STORE=sqlite|postgres, DHCP_PERF_POSTGRES (connection string), DHCP_PERF_WORKERS (concurrent exchanges of --in-process), and
+// Optional: DHCP_PERF_STORE=sqlite|postgres, DHCP_PERF_POSTGRES (connection string), DHCP_PERF_WORKERS (concurrent exchanges of --in-process), DHCP_PERF_RECEIVE_THREADS, and
 // DHCP_PERF_FRESH=1 to empty a PostgreSQL lease table first (each rate of the rig restarts us; SQLite starts empty).
 var iface = Environment.GetEnvironmentVariable("RIG_IFACE") ?? "vs";
 var cidr = Environment.GetEnvironmentVariable("RIG_SUBNET") ?? "10.97.0.0/16";
@@ -73,6 +73,10 @@ if (args is ["--in-process", var countText, ..])
 
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
 var options = new DhcpServiceOptions { Interfaces = [iface], Node = "perf", ProxyPort = 0 };
+if (int.TryParse(Environment.GetEnvironmentVariable("DHCP_PERF_RECEIVE_THREADS"), out var receiveThreads))
+{
+    options.ReceiveThreads = receiveThreads;
+}
 using var service = new DhcpService(store, Options.Create(options), loggerFactory.CreateLogger<DhcpService>());
 using var stop = new CancellationTokenSource();
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
@@ -88,6 +92,7 @@ catch (OperationCanceledException)
 }
 await service.StopAsync(CancellationToken.None);
 var leases = await store.Leases.ListAsync("perf");
-Console.WriteLine($"dhcp-perf: received={service.Metrics.Received} answered={service.Metrics.Answered} dropped={service.Metrics.Dropped} leases={leases.Count} bound={leases.Count(l => l.State == LeaseState.Bound)}");
+Console.WriteLine($"dhcp-perf: received={service.Metrics.Received} answered={service.Metrics.Answered} dropped={service.Metrics.Dropped} leases={leases.Count} bound={leases.Count(l => l.State == LeaseState.Bound)} " +
+    $"allocated={GC.GetTotalAllocatedBytes() / Math.Max(1, service.Metrics.Received)} bytes/datagram gc={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} gc-pause={GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms");
 Directory.Delete(dataDirectory, recursive: true);
 
