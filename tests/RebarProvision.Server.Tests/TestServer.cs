@@ -22,7 +22,14 @@ public sealed class TestServer : IAsyncDisposable
 
     public HttpClient Boot { get; private set; } = null!;
 
-    private TestServer(ServerOptions options) => Options = options;
+    /// <summary>The empty content folder this server made for itself, removed with it.</summary>
+    private readonly string _ownContent;
+
+    private TestServer(ServerOptions options, string ownContent)
+    {
+        Options = options;
+        _ownContent = ownContent;
+    }
 
     public static async Task<TestServer> StartAsync(Action<ServerOptions>? configure = null)
     {
@@ -38,8 +45,9 @@ public sealed class TestServer : IAsyncDisposable
             Content = EmptyContent(),
             AdminPassword = AdminPassword,
         };
+        var ownContent = options.Content;
         configure?.Invoke(options);
-        var server = new TestServer(options);
+        var server = new TestServer(options, ownContent);
         await server.StartAgainAsync();
         return server;
     }
@@ -94,12 +102,15 @@ public sealed class TestServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        try
+        foreach (var directory in new[] { Options.DataDir, _ownContent })
         {
-            Directory.Delete(Options.DataDir, recursive: true);
-        }
-        catch (IOException)
-        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 }
