@@ -63,8 +63,14 @@ public sealed class SqliteStore : IStore
 
     public ValueTask DisposeAsync()
     {
-        _database.Dispose();
-        _lock.Dispose();
+        try
+        {
+            _database.Dispose();
+        }
+        finally
+        {
+            _lock.Dispose();
+        }
         return ValueTask.CompletedTask;
     }
 }

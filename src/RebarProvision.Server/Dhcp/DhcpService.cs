@@ -39,6 +39,7 @@ public sealed class DhcpService : BackgroundService
     private readonly DhcpResponder _responder;
     private readonly List<DhcpListener> _listeners = [];
     private readonly List<Thread> _receivers = [];
+    private readonly CancellationTokenSource _stopping = new();
     private uint _advertise;
     private int _pending;
     private volatile bool _closing;
@@ -94,10 +95,30 @@ public sealed class DhcpService : BackgroundService
             CloseListeners();
             throw;
         }
+        // The receive threads start here, not in ExecuteAsync: .NET runs ExecuteAsync on the thread pool, where a
+        // StopAsync right after start could find the thread list half filled.
+        foreach (var listener in _listeners)
+        {
+            for (var i = 0; i < _options.ReceiveThreads; i++)
+            {
+                var receiver = new Thread(() => Receive(listener, _stopping.Token))
+                {
+                    IsBackground = true,
+                    Name = $"dhcp {listener.InterfaceName}:{listener.Port}",
+                };
+                _receivers.Add(receiver);
+                receiver.Start();
+            }
+        }
         _logger.LogInformation("DHCP listening on {Endpoints}", string.Join(", ", _listeners.Select(l => $"{l.InterfaceName}:{l.Port}")));
         return base.StartAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Closes the sockets (which wakes the receive threads), then waits for replies still waiting on the store, so the
+    /// store is not closed under them; those replies are not sent any more (the socket is gone), and the clients ask
+    /// again.
+    /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _closing = true;
@@ -111,34 +132,17 @@ public sealed class DhcpService : BackgroundService
         {
             await Task.Delay(10, CancellationToken.None);
         }
+        _stopping.Cancel();
         await base.StopAsync(cancellationToken);
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (_listeners.Count == 0)
-        {
-            return Task.CompletedTask;
-        }
-        foreach (var listener in _listeners)
-        {
-            for (var i = 0; i < _options.ReceiveThreads; i++)
-            {
-                var receiver = new Thread(() => Receive(listener, stoppingToken))
-                {
-                    IsBackground = true,
-                    Name = $"dhcp {listener.InterfaceName}:{listener.Port}",
-                };
-                _receivers.Add(receiver);
-                receiver.Start();
-            }
-        }
-        return SweepAsync(stoppingToken);
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        _listeners.Count == 0 ? Task.CompletedTask : SweepAsync(stoppingToken);
 
     public override void Dispose()
     {
         _closing = true;
+        _stopping.Cancel();
         CloseListeners();
         Metrics.Dispose();
         base.Dispose();

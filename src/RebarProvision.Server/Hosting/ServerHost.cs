@@ -32,6 +32,20 @@ public static class ServerHost
         Directory.CreateDirectory(options.DataDir);
         // Resilience wraps the store at this one seam (DESIGN §7): timeouts, retries with jitter, a circuit breaker.
         IStore store = new ResilientStore(StoreFactory.Create(options.Store, options.Store == "postgres" ? options.Postgres! : options.DataDir));
+        try
+        {
+            return await BuildOnAsync(store, options, logger, cancellationToken);
+        }
+        catch
+        {
+            // Nothing owns the store yet: close it, so the data directory is free for the next attempt.
+            await store.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<WebApplication> BuildOnAsync(IStore store, ServerOptions options, Serilog.ILogger logger, CancellationToken cancellationToken)
+    {
         await store.MigrateAsync(cancellationToken);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });

@@ -21,7 +21,7 @@ internal sealed class DataDirectoryLock : IDisposable
         catch (IOException e)
         {
             throw new InvalidOperationException(
-                $"the SQLite store in {Path.GetDirectoryName(databasePath)} is already open (lock {path} is held by another server or store); " +
+                $"the SQLite store in {Path.GetDirectoryName(databasePath)} is already open (lock {path}: {e.Message}); " +
                 "the embedded store serves one node: stop the other server, give this one its own data directory, or use PostgreSQL for several nodes", e);
         }
     }

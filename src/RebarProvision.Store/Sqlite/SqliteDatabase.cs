@@ -124,47 +124,56 @@ internal sealed class SqliteDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs the batch in one transaction, each piece in a savepoint. Whatever fails, every piece ends with its result
+    /// or an error and the queue goes on: a piece's own error undoes that piece only, unless SQLite ended the whole
+    /// transaction with it (an I/O error, a full disk), and then, as when BEGIN or COMMIT fails, the batch fails together.
+    /// </summary>
     private void RunBatch(List<QueuedWrite> batch)
     {
         try
         {
             Begin();
-        }
-        catch (Exception e)
-        {
-            batch.ForEach(r => r.Fail(e));
-            return;
-        }
-        foreach (var request in batch)
-        {
-            var actions = _onCommit.Count;
-            Control("SAVEPOINT write");
-            try
+            foreach (var request in batch)
             {
-                request.Run(this);
-                Control("RELEASE write");
+                RunPiece(request);
             }
-            catch (Exception e)
-            {
-                Control("ROLLBACK TO write");
-                Control("RELEASE write");
-                _onCommit.RemoveRange(actions, _onCommit.Count - actions);
-                request.Fail(e);
-            }
-        }
-        try
-        {
             Commit();
         }
         catch (Exception e)
         {
             RollBack();
+            // Pieces that failed already keep their own error; the others were undone with the transaction.
             batch.ForEach(r => r.Fail(e));
             return;
         }
         RunOnCommit();
         batch.ForEach(r => r.Complete());
     }
+
+    private void RunPiece(QueuedWrite request)
+    {
+        var actions = _onCommit.Count;
+        Control("SAVEPOINT write");
+        try
+        {
+            request.Run(this);
+            Control("RELEASE write");
+        }
+        catch (Exception e)
+        {
+            if (!InTransaction)
+            {
+                throw;
+            }
+            Control("ROLLBACK TO write");
+            Control("RELEASE write");
+            _onCommit.RemoveRange(actions, _onCommit.Count - actions);
+            request.Fail(e);
+        }
+    }
+
+    private bool InTransaction => SQLitePCL.raw.sqlite3_get_autocommit(_writer.Handle) == 0;
 
     /// <summary>A prepared statement on the writer, its parameters cleared; only valid inside <see cref="WriteAsync"/>.</summary>
     public SqliteCommand Statement(string sql)
@@ -225,21 +234,42 @@ internal sealed class SqliteDatabase : IDisposable
         _lastRevision = null;
     }
 
-    /// <summary>Ends the open transaction, if a failed statement or COMMIT has not ended it already.</summary>
+    /// <summary>
+    /// Ends the open transaction, if a failed statement or COMMIT has not ended it already. Never throws: it runs while
+    /// an error is on its way to the callers, and that error is the one to report.
+    /// </summary>
     private void RollBack()
     {
         _onCommit.Clear();
-        if (SQLitePCL.raw.sqlite3_get_autocommit(_writer.Handle) == 0)
+        try
         {
-            Control("ROLLBACK");
+            if (InTransaction)
+            {
+                Control("ROLLBACK");
+            }
+        }
+        catch (SqliteException)
+        {
+            // The next BEGIN reports the connection's state to its own callers.
         }
     }
 
+    /// <summary>
+    /// The committed writes' actions. They must not throw (the write is committed; its caller must not hear it
+    /// failed); one that does anyway is skipped so the others and the queue go on.
+    /// </summary>
     private void RunOnCommit()
     {
         foreach (var action in _onCommit)
         {
-            action();
+            try
+            {
+                action();
+            }
+            catch (Exception)
+            {
+                // The registering store guards its own actions (SqliteLeaseStore reloads its cache); nothing to add here.
+            }
         }
         _onCommit.Clear();
     }

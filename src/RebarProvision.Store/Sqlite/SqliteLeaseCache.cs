@@ -17,7 +17,13 @@ internal sealed class SqliteLeaseCache
     /// <summary>The addresses whose rows carry the token: one, now and then two (a client that moved).</summary>
     private readonly Dictionary<string, List<uint>> _byToken = new(StringComparer.Ordinal);
 
-    public bool Loaded { get; private set; }
+    private volatile bool _loaded;
+
+    public bool Loaded
+    {
+        get => _loaded;
+        private set => _loaded = value;
+    }
 
     /// <summary>Replaces the contents with the table's rows; call with the write lock held.</summary>
     public void Load(IEnumerable<Lease> rows)
@@ -31,6 +37,15 @@ internal sealed class SqliteLeaseCache
                 PutLocked(row);
             }
             Loaded = true;
+        }
+    }
+
+    /// <summary>Marks the contents unusable; the store loads them again before its next look-up.</summary>
+    public void Invalidate()
+    {
+        lock (_gate)
+        {
+            Loaded = false;
         }
     }
 
@@ -50,7 +65,7 @@ internal sealed class SqliteLeaseCache
     public IReadOnlyList<uint> FindUnused(string subnet, uint first, uint last, int max)
     {
         const uint Stretch = 1024;
-        var found = new List<uint>(Math.Min(max, 64));
+        var found = new List<uint>(Math.Clamp(max, 0, 64));
         for (var from = (ulong)first; from <= last && found.Count < max; from += Stretch)
         {
             var to = Math.Min(last, from + Stretch - 1);

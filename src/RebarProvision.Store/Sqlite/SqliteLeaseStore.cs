@@ -26,7 +26,8 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
             {
                 rows.Add(Read(reader));
             }
-            _cache.Load(rows);
+            // After the commit, like every other change to the cache: a batch that fails later must not leave it filled.
+            AfterCommit(db, cache => cache.Load(rows));
             return true;
         }, cancellationToken);
 
@@ -93,8 +94,10 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
             {
                 holder.Reset();
             }
-            var revision = db.NextRevisions();
+            // Two revisions, as PostgreSQL gives them: the ended lease's, then the claim's.
+            var revision = db.NextRevisions(2);
             EndOtherActiveLease(db, lease.Token, addr, now, revision, stamp);
+            revision++;
 
             var claimed = lease with
             {
@@ -131,7 +134,7 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
             {
                 throw TokenTaken(lease, e);
             }
-            db.OnCommit(() => _cache.Put(claimed));
+            AfterCommit(db, cache => cache.Put(claimed));
             return claimed;
         }, cancellationToken);
     }
@@ -162,7 +165,7 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
         using var reader = end.ExecuteReader();
         reader.Read();
         var ended = Read(reader);
-        db.OnCommit(() => _cache.Put(ended));
+        AfterCommit(db, cache => cache.Put(ended));
     }
 
     public Task<Lease?> TryUpdateAsync(Lease lease, CancellationToken cancellationToken = default)
@@ -187,7 +190,7 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
             var updated = ExecuteOne(update, lease);
             if (updated is not null)
             {
-                db.OnCommit(() => _cache.Put(updated));
+                AfterCommit(db, cache => cache.Put(updated));
             }
             return updated;
         }, cancellationToken);
@@ -234,7 +237,7 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
                     expired.Add(Read(reader));
                 }
             }
-            db.OnCommit(() => expired.ForEach(_cache.Put));
+            AfterCommit(db, cache => expired.ForEach(cache.Put));
             return expired.Count;
         }, cancellationToken);
     }
@@ -246,10 +249,28 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
         {
             var delete = db.Statement("DELETE FROM leases WHERE addr = $addr");
             delete.Parameters.AddWithValue("$addr", canonical);
-            db.OnCommit(() => _cache.Remove(address));
+            AfterCommit(db, cache => cache.Remove(address));
             return delete.ExecuteNonQuery() > 0;
         }, cancellationToken);
     }
+
+    /// <summary>
+    /// Changes the cache after the write's commit. Should a change fail anyway, the cache is dropped and read again
+    /// from the table on the next look-up: it never answers from a state the file does not have.
+    /// </summary>
+    private void AfterCommit(SqliteDatabase db, Action<SqliteLeaseCache> change) =>
+        db.OnCommit(() =>
+        {
+            try
+            {
+                change(_cache);
+            }
+            catch
+            {
+                _cache.Invalidate();
+                throw;
+            }
+        });
 
     private static bool IsActive(string state, long expiresAt, long now) =>
         state is LeaseRows.Offered or LeaseRows.Bound && expiresAt > now;
