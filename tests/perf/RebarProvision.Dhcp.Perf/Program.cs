@@ -6,7 +6,7 @@ using RebarProvision.Server.Dhcp;
 using RebarProvision.Store;
 
 // Environment (set by /work/shared/rig/perf/dhcp-rate.sh): RIG_IFACE, RIG_SUBNET, RIG_POOL_START, RIG_POOL_END.
-// Optional: DHCP_PERF_STORE=sqlite|postgres, DHCP_PERF_POSTGRES (connection string), DHCP_PERF_WORKERS (concurrent exchanges of --in-process), DHCP_PERF_RECEIVE_THREADS, and
+// Optional: DHCP_PERF_STORE=sqlite|postgres, DHCP_PERF_POSTGRES (connection string), DHCP_PERF_WORKERS (concurrent exchanges of --in-process), DHCP_PERF_RECEIVE_THREADS, DHCP_PERF_MAX_PENDING, and
 // DHCP_PERF_FRESH=1 to empty a PostgreSQL lease table first (each rate of the rig restarts us; SQLite starts empty).
 var iface = Environment.GetEnvironmentVariable("RIG_IFACE") ?? "vs";
 var cidr = Environment.GetEnvironmentVariable("RIG_SUBNET") ?? "10.97.0.0/16";
@@ -76,6 +76,10 @@ var options = new DhcpServiceOptions { Interfaces = [iface], Node = "perf", Prox
 if (int.TryParse(Environment.GetEnvironmentVariable("DHCP_PERF_RECEIVE_THREADS"), out var receiveThreads))
 {
     options.ReceiveThreads = receiveThreads;
+}
+if (int.TryParse(Environment.GetEnvironmentVariable("DHCP_PERF_MAX_PENDING"), out var maxPending))
+{
+    options.MaxPending = maxPending;
 }
 using var service = new DhcpService(store, Options.Create(options), loggerFactory.CreateLogger<DhcpService>());
 using var stop = new CancellationTokenSource();
