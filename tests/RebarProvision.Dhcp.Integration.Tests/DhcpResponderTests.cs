@@ -138,6 +138,30 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_address_bound_through_its_hint_is_not_offered_again_from_unused_addresses_read_before()
+    {
+        // The first nextFree pick reads a handful of unused addresses (10.0.0.100-110) ahead of time.
+        await FullExchangeAsync("52:54:00:00:01:00");
+        // Then a client asks for, and binds, one of them by name.
+        var hinted = await RespondAsync(Discover("52:54:00:00:01:01", 2, o => o.SetAddress(DhcpOptionCode.RequestedAddress, Ip("10.0.0.102"))));
+        Assert.Equal("10.0.0.102", Text(hinted!.Message.YourAddress));
+        var bound = await RespondAsync(Request("52:54:00:00:01:01", 3, o =>
+        {
+            o.SetAddress(DhcpOptionCode.RequestedAddress, Ip("10.0.0.102"));
+            o.SetAddress(DhcpOptionCode.ServerIdentifier, Ip("10.0.0.1"));
+        }));
+        Assert.Equal(DhcpMessageType.Ack, bound!.Message.MessageType);
+
+        // Within the same second, nextFree clients get the other addresses: 10.0.0.102 would end in a NAK.
+        var offered = new List<string>();
+        for (var i = 2; i < 6; i++)
+        {
+            offered.Add(Text((await FullExchangeAsync($"52:54:00:00:01:0{i}")).Message.YourAddress));
+        }
+        Assert.Equal(["10.0.0.101", "10.0.0.103", "10.0.0.104", "10.0.0.105"], offered);
+    }
+
+    [Fact]
     public async Task A_reservation_wins_over_the_pool_and_its_address_is_never_given_to_others()
     {
         await Store.Objects.CreateAsync(new Reservation { Addr = "10.0.0.100", Token = "52:54:00:00:00:99", Options = [new DhcpOptionValue { Code = 12, Value = "reserved-host" }] });

@@ -198,6 +198,7 @@ public sealed class DhcpResponder
             return (Nak(request, context), "nak");
         }
         subnet.Release(address, token);
+        subnet.MarkBound(address, now);
         var reply = NewReply(request, DhcpMessageType.Ack, context);
         reply.YourAddress = address;
         reply.ClientAddress = request.ClientAddress;

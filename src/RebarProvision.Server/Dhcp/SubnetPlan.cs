@@ -53,6 +53,12 @@ internal sealed class SubnetPlan
     private Queue<uint> _candidates = new();
     private DateTimeOffset _candidatesReadAt;
 
+    /// <summary>
+    /// Addresses this node bound lately, with when: a candidate read before such a bind (the hint picker's, a
+    /// reservation's) is skipped instead of offered and then NAKed. Binds on other nodes still end in a NAK.
+    /// </summary>
+    private ConcurrentDictionary<uint, DateTimeOffset> _boundLately = new();
+
     /// <summary>The next unused address read from the store, or null when none is left or they are too old to trust.</summary>
     public uint? TakeCandidate(DateTimeOffset now)
     {
@@ -62,8 +68,36 @@ internal sealed class SubnetPlan
             NextFreeCursor = untaken;
             _candidates.Clear();
         }
-        return _candidates.TryDequeue(out var address) ? address : null;
+        while (_candidates.TryDequeue(out var address))
+        {
+            // A bind up to a lifetime before the read may have raced it; later ones the read cannot have seen.
+            if (!_boundLately.TryGetValue(address, out var boundAt) || boundAt < _candidatesReadAt - CandidateLifetime)
+            {
+                return address;
+            }
+        }
+        return null;
     }
+
+    /// <summary>Notes an address this node just bound (see <see cref="TakeCandidate"/>).</summary>
+    public void MarkBound(uint address, DateTimeOffset now)
+    {
+        _boundLately[address] = now;
+        // Forget old binds at most once per candidate lifetime: a storm binds thousands a second.
+        var purgeAt = Interlocked.Read(ref _purgeBoundAtTicks);
+        if (now.UtcTicks >= purgeAt && Interlocked.CompareExchange(ref _purgeBoundAtTicks, now.UtcTicks + CandidateLifetime.Ticks, purgeAt) == purgeAt)
+        {
+            foreach (var (bound, at) in _boundLately)
+            {
+                if (now - at > 2 * CandidateLifetime)
+                {
+                    _boundLately.TryRemove(bound, out _);
+                }
+            }
+        }
+    }
+
+    private long _purgeBoundAtTicks;
 
     public void SetCandidates(IReadOnlyList<uint> addresses, DateTimeOffset now)
     {
@@ -113,5 +147,6 @@ internal sealed class SubnetPlan
         NextFreeCursor = previous.NextFreeCursor;
         _candidates = previous._candidates;
         _candidatesReadAt = previous._candidatesReadAt;
+        _boundLately = previous._boundLately;
     }
 }
