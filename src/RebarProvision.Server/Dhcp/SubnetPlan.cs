@@ -54,8 +54,9 @@ internal sealed class SubnetPlan
     private DateTimeOffset _candidatesReadAt;
 
     /// <summary>
-    /// Addresses this node bound lately, with when: a candidate read before such a bind (the hint picker's, a
-    /// reservation's) is skipped instead of offered and then NAKed. Binds on other nodes still end in a NAK.
+    /// Addresses this node bound lately, with when: a candidate read before such a bind (the hint picker gives out
+    /// addresses without a row too) is skipped instead of offered and then NAKed. Binds on other nodes still end in
+    /// a NAK, and the client starts over.
     /// </summary>
     private ConcurrentDictionary<uint, DateTimeOffset> _boundLately = new();
 
