@@ -198,7 +198,6 @@ public sealed class DhcpResponder
             return (Nak(request, context), "nak");
         }
         subnet.Release(address, token);
-        subnet.MarkBound(address, now);
         var reply = NewReply(request, DhcpMessageType.Ack, context);
         reply.YourAddress = address;
         reply.ClientAddress = request.ClientAddress;
@@ -314,7 +313,12 @@ public sealed class DhcpResponder
         {
             return null;
         }
-        return await IsFreeForAsync(address, token, now, cancellationToken) && await HoldAsync(subnet, address, token, null, now, cancellationToken) ? address : null;
+        if (!await IsFreeForAsync(address, token, now, cancellationToken) || !await HoldAsync(subnet, address, token, null, now, cancellationToken))
+        {
+            return null;
+        }
+        subnet.MarkTaken(address, now);
+        return address;
     }
 
     /// <summary>

@@ -54,11 +54,12 @@ internal sealed class SubnetPlan
     private DateTimeOffset _candidatesReadAt;
 
     /// <summary>
-    /// Addresses this node bound lately, with when: a candidate read before such a bind (the hint picker gives out
-    /// addresses without a row too) is skipped instead of offered and then NAKed. Binds on other nodes still end in
-    /// a NAK, and the client starts over.
+    /// Addresses the hint picker gave out lately, with when. The hint picker can give out an address that has no
+    /// row yet, so it may sit among the unused addresses nextFree read before; skipped there, it is not offered again
+    /// once its client has bound it (and then NAKed). Addresses taken on other nodes still end in a NAK, and the
+    /// client starts over.
     /// </summary>
-    private ConcurrentDictionary<uint, DateTimeOffset> _boundLately = new();
+    private ConcurrentDictionary<uint, DateTimeOffset> _takenLately = new();
 
     /// <summary>The next unused address read from the store, or null when none is left or they are too old to trust.</summary>
     public uint? TakeCandidate(DateTimeOffset now)
@@ -71,8 +72,8 @@ internal sealed class SubnetPlan
         }
         while (_candidates.TryDequeue(out var address))
         {
-            // A bind up to a lifetime before the read may have raced it; later ones the read cannot have seen.
-            if (!_boundLately.TryGetValue(address, out var boundAt) || boundAt < _candidatesReadAt - CandidateLifetime)
+            // An address taken up to a lifetime before the read may have raced it; later ones the read cannot have seen.
+            if (!_takenLately.TryGetValue(address, out var takenAt) || takenAt < _candidatesReadAt - CandidateLifetime)
             {
                 return address;
             }
@@ -80,25 +81,25 @@ internal sealed class SubnetPlan
         return null;
     }
 
-    /// <summary>Notes an address this node just bound (see <see cref="TakeCandidate"/>).</summary>
-    public void MarkBound(uint address, DateTimeOffset now)
+    /// <summary>Notes an address the hint picker just gave out (see <see cref="TakeCandidate"/>).</summary>
+    public void MarkTaken(uint address, DateTimeOffset now)
     {
-        _boundLately[address] = now;
-        // Forget old binds at most once per candidate lifetime: a storm binds thousands a second.
-        var purgeAt = Interlocked.Read(ref _purgeBoundAtTicks);
-        if (now.UtcTicks >= purgeAt && Interlocked.CompareExchange(ref _purgeBoundAtTicks, now.UtcTicks + CandidateLifetime.Ticks, purgeAt) == purgeAt)
+        _takenLately[address] = now;
+        // Forget old ones at most once per candidate lifetime: a reboot storm can hint thousands a second.
+        var purgeAt = Interlocked.Read(ref _purgeTakenAtTicks);
+        if (now.UtcTicks >= purgeAt && Interlocked.CompareExchange(ref _purgeTakenAtTicks, now.UtcTicks + CandidateLifetime.Ticks, purgeAt) == purgeAt)
         {
-            foreach (var (bound, at) in _boundLately)
+            foreach (var (taken, at) in _takenLately)
             {
                 if (now - at > 2 * CandidateLifetime)
                 {
-                    _boundLately.TryRemove(bound, out _);
+                    _takenLately.TryRemove(taken, out _);
                 }
             }
         }
     }
 
-    private long _purgeBoundAtTicks;
+    private long _purgeTakenAtTicks;
 
     public void SetCandidates(IReadOnlyList<uint> addresses, DateTimeOffset now)
     {
@@ -148,6 +149,6 @@ internal sealed class SubnetPlan
         NextFreeCursor = previous.NextFreeCursor;
         _candidates = previous._candidates;
         _candidatesReadAt = previous._candidatesReadAt;
-        _boundLately = previous._boundLately;
+        _takenLately = previous._takenLately;
     }
 }
