@@ -45,9 +45,16 @@ internal static class LeaseRows
     }
 
     /// <summary>The address as a host-order integer; the dotted form is the row's key, so it must be canonical.</summary>
-    public static (string Addr, uint Value) Address(string addr) =>
+    public static (string Addr, uint Value) Address(string addr)
+    {
+        var value = AddressValue(addr);
+        return (Ipv4Network.Format(value), value);
+    }
+
+    /// <summary>The address as a host-order integer only, for look-ups that need no canonical text.</summary>
+    public static uint AddressValue(string addr) =>
         Ipv4Network.TryParseAddress(addr, out var value)
-            ? (Ipv4Network.Format(value), value)
+            ? value
             : throw new ArgumentException($"'{addr}' is not an IPv4 address", nameof(addr));
 
     /// <summary>Addresses per query when looking for unused ones: one index range read, small enough to stay cheap.</summary>

@@ -154,7 +154,7 @@ public sealed class DhcpService : BackgroundService
         var buffer = new byte[65536];
         var output = new byte[MaxDatagram];
         var from = new SocketAddress(AddressFamily.InterNetwork);
-        while (!_closing && !stoppingToken.IsCancellationRequested)
+        while (!_closing)
         {
             int length;
             try

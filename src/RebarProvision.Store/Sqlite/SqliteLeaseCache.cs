@@ -126,7 +126,7 @@ internal sealed class SqliteLeaseCache
 
     private void PutLocked(Lease row)
     {
-        var addr = LeaseRows.Address(row.Addr).Value;
+        var addr = LeaseRows.AddressValue(row.Addr);
         if (_byAddr.TryGetValue(addr, out var old))
         {
             if (old.Token == row.Token)

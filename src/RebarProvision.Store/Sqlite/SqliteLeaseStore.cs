@@ -33,21 +33,21 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
 
     public async Task<Lease?> GetAsync(string addr, CancellationToken cancellationToken = default)
     {
-        var address = LeaseRows.Address(addr).Value;
-        if (!_cache.Loaded)
-        {
-            await LoadCacheAsync(cancellationToken);
-        }
-        return _cache.Get(address);
+        var address = LeaseRows.AddressValue(addr);
+        return (await CacheAsync(cancellationToken)).Get(address);
     }
 
-    public async Task<Lease?> FindByTokenAsync(string token, CancellationToken cancellationToken = default)
+    public async Task<Lease?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
+        (await CacheAsync(cancellationToken)).FindByToken(token);
+
+    /// <summary>The cache, loaded first if it is not (a store used before MigrateAsync, or one whose cache was dropped).</summary>
+    private async ValueTask<SqliteLeaseCache> CacheAsync(CancellationToken cancellationToken)
     {
         if (!_cache.Loaded)
         {
             await LoadCacheAsync(cancellationToken);
         }
-        return _cache.FindByToken(token);
+        return _cache;
     }
 
     public Task<IReadOnlyList<Lease>> ListAsync(string? subnet = null, CancellationToken cancellationToken = default) =>
@@ -196,14 +196,8 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
         }, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default)
-    {
-        if (!_cache.Loaded)
-        {
-            await LoadCacheAsync(cancellationToken);
-        }
-        return _cache.FindUnused(subnet, first, last, max);
-    }
+    public async Task<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default) =>
+        (await CacheAsync(cancellationToken)).FindUnused(subnet, first, last, max);
 
     public Task<Lease?> FindMostExpiredAsync(string subnet, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         QueryOneAsync(
