@@ -30,18 +30,18 @@ internal static class LeaseRows
     };
 
     /// <summary>
-    /// Whether <paramref name="a"/> is the token's lease to report before <paramref name="b"/>: an offered or bound row
-    /// first, then the latest written. The order of PostgreSQL's token look-up, for the stores to agree.
+    /// Whether lease a is the token's lease to report before lease b: an offered or bound row first, then the latest
+    /// written (update time in UTC ticks, then revision). The order of PostgreSQL's token look-up, for the stores to agree.
     /// </summary>
-    public static bool Precedes(Lease a, Lease b)
+    public static bool Precedes(LeaseState aState, long aUpdatedAt, long aRevision, LeaseState bState, long bUpdatedAt, long bRevision)
     {
-        var aActive = a.State is LeaseState.Offered or LeaseState.Bound;
-        var bActive = b.State is LeaseState.Offered or LeaseState.Bound;
+        var aActive = aState is LeaseState.Offered or LeaseState.Bound;
+        var bActive = bState is LeaseState.Offered or LeaseState.Bound;
         if (aActive != bActive)
         {
             return aActive;
         }
-        return a.UpdatedAt != b.UpdatedAt ? a.UpdatedAt > b.UpdatedAt : a.Revision > b.Revision;
+        return aUpdatedAt != bUpdatedAt ? aUpdatedAt > bUpdatedAt : aRevision > bRevision;
     }
 
     /// <summary>The address as a host-order integer; the dotted form is the row's key, so it must be canonical.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using RebarProvision.Model;
 
 namespace RebarProvision.Store.Sqlite;
@@ -5,17 +6,27 @@ namespace RebarProvision.Store.Sqlite;
 /// <summary>
 /// Every committed lease row of the SQLite file, in memory, indexed by address and by token, so a DISCOVER's token
 /// look-up, a renewal's address look-up and the nextFree picker's search for unused addresses cost dictionary reads
-/// instead of SQLite read transactions (with their file locks) and the indexes those would need. It is exact because this process is the file's only writer (<see cref="DataDirectoryLock"/>) and
-/// every lease write changes it after its commit, while still holding the write lock
-/// (<see cref="SqliteDatabase.OnCommit"/>), so it never shows a write that was rolled back and never misses one.
+/// instead of SQLite read transactions (with their file locks) and the indexes those would need. It is exact because
+/// this process is the file's only writer (<see cref="DataDirectoryLock"/>) and every lease write changes it after
+/// its commit, while still holding the write lock (<see cref="SqliteDatabase.OnCommit"/>), so it never shows a write
+/// that was rolled back and never misses one.
 /// </summary>
+/// <remarks>
+/// Rows are kept as plain structs that point at nothing (names and tokens are numbers into tables of their own), so
+/// the garbage collector has nothing to trace in them. Kept as <see cref="Lease"/> objects, every new client left
+/// about 300 bytes of young objects to copy out of the nursery; in a DHCP storm that made each gen0 collection a
+/// 5-15 ms stop, and each stop came out as a burst of replies the clients' sockets could not take in (RESULTS.md).
+/// Now a new client leaves its token string, once. Look-ups build a fresh <see cref="Lease"/>, which dies young.
+/// </remarks>
 internal sealed class SqliteLeaseCache
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<uint, Lease> _byAddr = [];
+    private readonly Dictionary<uint, Row> _byAddr = [];
+    private readonly TokenTable _tokens = new();
 
-    /// <summary>The addresses whose rows carry the token: one, now and then two (a client that moved).</summary>
-    private readonly Dictionary<string, List<uint>> _byToken = new(StringComparer.Ordinal);
+    /// <summary>Subnet and node names: a handful, kept for good.</summary>
+    private readonly Dictionary<string, int> _nameIds = new(StringComparer.Ordinal);
+    private readonly List<string> _names = [];
 
     private volatile bool _loaded;
 
@@ -31,7 +42,7 @@ internal sealed class SqliteLeaseCache
         lock (_gate)
         {
             _byAddr.Clear();
-            _byToken.Clear();
+            _tokens.Clear();
             foreach (var row in rows)
             {
                 PutLocked(row);
@@ -53,7 +64,7 @@ internal sealed class SqliteLeaseCache
     {
         lock (_gate)
         {
-            return _byAddr.GetValueOrDefault(addr);
+            return _byAddr.TryGetValue(addr, out var row) ? ToLease(addr, row, _tokens.Text(row.Token)) : null;
         }
     }
 
@@ -66,6 +77,11 @@ internal sealed class SqliteLeaseCache
     {
         const uint Stretch = 1024;
         var found = new List<uint>(Math.Clamp(max, 0, 64));
+        int subnetId;
+        lock (_gate)
+        {
+            subnetId = _nameIds.GetValueOrDefault(subnet, -1);
+        }
         for (var from = (ulong)first; from <= last && found.Count < max; from += Stretch)
         {
             var to = Math.Min(last, from + Stretch - 1);
@@ -73,7 +89,7 @@ internal sealed class SqliteLeaseCache
             {
                 for (var address = from; address <= to && found.Count < max; address++)
                 {
-                    if (!_byAddr.TryGetValue((uint)address, out var row) || row.Subnet != subnet)
+                    if (!_byAddr.TryGetValue((uint)address, out var row) || row.Subnet != subnetId)
                     {
                         found.Add((uint)address);
                     }
@@ -88,20 +104,23 @@ internal sealed class SqliteLeaseCache
     {
         lock (_gate)
         {
-            if (!_byToken.TryGetValue(token, out var addrs))
+            if (!_tokens.TryFind(token, out var id))
             {
                 return null;
             }
-            Lease? best = null;
-            foreach (var addr in addrs)
+            var (addr, count) = _tokens.Chain(id);
+            var bestAddr = addr;
+            var best = _byAddr[addr];
+            for (var i = 1; i < count; i++)
             {
-                var lease = _byAddr[addr];
-                if (best is null || LeaseRows.Precedes(lease, best))
+                addr = _byAddr[addr].NextSameToken;
+                var next = _byAddr[addr];
+                if (LeaseRows.Precedes(next.State, next.UpdatedAt, next.Revision, best.State, best.UpdatedAt, best.Revision))
                 {
-                    best = lease;
+                    (bestAddr, best) = (addr, next);
                 }
             }
-            return best;
+            return ToLease(bestAddr, best, token);
         }
     }
 
@@ -119,38 +138,162 @@ internal sealed class SqliteLeaseCache
         {
             if (_byAddr.Remove(addr, out var old))
             {
-                Unindex(addr, old);
+                Unlink(addr, old);
             }
         }
     }
 
-    private void PutLocked(Lease row)
+    private void PutLocked(Lease lease)
     {
-        var addr = LeaseRows.AddressValue(row.Addr);
-        if (_byAddr.TryGetValue(addr, out var old))
+        var addr = LeaseRows.AddressValue(lease.Addr);
+        var subnet = NameId(lease.Subnet);
+        var node = NameId(lease.Node);
+        ref var row = ref CollectionsMarshal.GetValueRefOrAddDefault(_byAddr, addr, out var exists);
+        if (!exists || !_tokens.Is(row.Token, lease.Token))
         {
-            if (old.Token == row.Token)
+            if (exists)
             {
-                _byAddr[addr] = row;
+                Unlink(addr, row);
+            }
+            // Linked first in the token's chain of addresses.
+            row.Token = _tokens.Add(lease.Token, addr, out row.NextSameToken);
+        }
+        row.Subnet = subnet;
+        row.Node = node;
+        row.State = lease.State;
+        row.ExpiresAt = lease.ExpiresAt.UtcTicks;
+        row.Revision = lease.Revision;
+        row.CreatedAt = lease.CreatedAt.UtcTicks;
+        row.UpdatedAt = lease.UpdatedAt.UtcTicks;
+    }
+
+    /// <summary>Takes the address out of its token's chain (the row itself is the caller's to drop or reuse).</summary>
+    private void Unlink(uint addr, Row row)
+    {
+        var (first, _) = _tokens.Chain(row.Token);
+        if (first == addr)
+        {
+            _tokens.Unlink(row.Token, newFirst: row.NextSameToken);
+            return;
+        }
+        ref var before = ref CollectionsMarshal.GetValueRefOrNullRef(_byAddr, first);
+        while (before.NextSameToken != addr)
+        {
+            before = ref CollectionsMarshal.GetValueRefOrNullRef(_byAddr, before.NextSameToken);
+        }
+        before.NextSameToken = row.NextSameToken;
+        _tokens.Unlink(row.Token, newFirst: first);
+    }
+
+    private int NameId(string name)
+    {
+        ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_nameIds, name, out var exists);
+        if (!exists)
+        {
+            id = _names.Count;
+            _names.Add(name);
+        }
+        return id;
+    }
+
+    private Lease ToLease(uint addr, in Row row, string token) => new()
+    {
+        Addr = Ipv4Network.Format(addr),
+        Token = token,
+        Subnet = _names[row.Subnet],
+        Node = _names[row.Node],
+        State = row.State,
+        ExpiresAt = new DateTimeOffset(row.ExpiresAt, TimeSpan.Zero),
+        Revision = row.Revision,
+        CreatedAt = new DateTimeOffset(row.CreatedAt, TimeSpan.Zero),
+        UpdatedAt = new DateTimeOffset(row.UpdatedAt, TimeSpan.Zero),
+    };
+
+    /// <summary>A lease row without references; times are UTC ticks.</summary>
+    private struct Row
+    {
+        public int Token;
+        public int Subnet;
+        public int Node;
+        public LeaseState State;
+        public long ExpiresAt;
+        public long Revision;
+        public long CreatedAt;
+        public long UpdatedAt;
+
+        /// <summary>The next address in the token's chain (its table entry says how long the chain is).</summary>
+        public uint NextSameToken;
+    }
+
+    /// <summary>
+    /// Tokens by number, each with the head and length of its chain of addresses; a number is reused once its token
+    /// has no rows left.
+    /// </summary>
+    private sealed class TokenTable
+    {
+        private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+        private readonly List<Entry> _entries = [];
+        private readonly Stack<int> _free = new();
+
+        public void Clear()
+        {
+            _ids.Clear();
+            _entries.Clear();
+            _free.Clear();
+        }
+
+        public bool TryFind(string token, out int id) => _ids.TryGetValue(token, out id);
+
+        public string Text(int id) => _entries[id].Token!;
+
+        public bool Is(int id, string token) => string.Equals(_entries[id].Token, token, StringComparison.Ordinal);
+
+        /// <summary>The head of the token's chain of addresses, and how many it holds.</summary>
+        public (uint First, int Count) Chain(int id)
+        {
+            var entry = _entries[id];
+            return (entry.First, entry.Count);
+        }
+
+        /// <summary>Puts <paramref name="addr"/> at the head of the token's chain; <paramref name="next"/> is the old head, to link behind it.</summary>
+        public int Add(string token, uint addr, out uint next)
+        {
+            ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_ids, token, out var exists);
+            if (!exists)
+            {
+                id = _free.TryPop(out var reused) ? reused : _entries.Count;
+                if (id == _entries.Count)
+                {
+                    _entries.Add(default);
+                }
+                CollectionsMarshal.AsSpan(_entries)[id] = new Entry { Token = token };
+            }
+            ref var entry = ref CollectionsMarshal.AsSpan(_entries)[id];
+            next = entry.First;
+            entry.First = addr;
+            entry.Count++;
+            return id;
+        }
+
+        /// <summary>One address fewer in the token's chain, which now starts at <paramref name="newFirst"/>; a token with none left is forgotten.</summary>
+        public void Unlink(int id, uint newFirst)
+        {
+            ref var entry = ref CollectionsMarshal.AsSpan(_entries)[id];
+            entry.First = newFirst;
+            if (--entry.Count > 0)
+            {
                 return;
             }
-            Unindex(addr, old);
+            _ids.Remove(entry.Token!);
+            entry = default;
+            _free.Push(id);
         }
-        _byAddr[addr] = row;
-        if (!_byToken.TryGetValue(row.Token, out var addrs))
-        {
-            _byToken[row.Token] = addrs = new List<uint>(1);
-        }
-        addrs.Add(addr);
-    }
 
-    private void Unindex(uint addr, Lease row)
-    {
-        var addrs = _byToken[row.Token];
-        addrs.Remove(addr);
-        if (addrs.Count == 0)
+        private struct Entry
         {
-            _byToken.Remove(row.Token);
+            public string? Token;
+            public uint First;
+            public int Count;
         }
     }
 }

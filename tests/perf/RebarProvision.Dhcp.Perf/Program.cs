@@ -6,7 +6,7 @@ using RebarProvision.Server.Dhcp;
 using RebarProvision.Store;
 
 // Environment (set by /work/shared/rig/perf/dhcp-rate.sh): RIG_IFACE, RIG_SUBNET, RIG_POOL_START, RIG_POOL_END.
-// Optional: DHCP_PERF_STORE=sqlite|postgres, DHCP_PERF_POSTGRES (connection string), DHCP_PERF_WORKERS (concurrent exchanges of --in-process), DHCP_PERF_RECEIVE_THREADS, DHCP_PERF_MAX_PENDING, and
+// Optional: DHCP_PERF_STORE=sqlite|postgres, DHCP_PERF_POSTGRES (connection string), DHCP_PERF_WORKERS (concurrent exchanges of --in-process), DHCP_PERF_RECEIVE_THREADS, DHCP_PERF_MAX_PENDING, DHCP_PERF_GC_LOG=1 (each collection while serving, printed to stderr at the end), and
 // DHCP_PERF_FRESH=1 to empty a PostgreSQL lease table first (each rate of the rig restarts us; SQLite starts empty).
 var iface = Environment.GetEnvironmentVariable("RIG_IFACE") ?? "vs";
 var cidr = Environment.GetEnvironmentVariable("RIG_SUBNET") ?? "10.97.0.0/16";
@@ -86,6 +86,7 @@ using var stop = new CancellationTokenSource();
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 await service.StartAsync(CancellationToken.None);
+var gcLog = Environment.GetEnvironmentVariable("DHCP_PERF_GC_LOG") == "1" ? GcLog.Start() : null;
 Console.WriteLine($"dhcp-perf: serving {cidr} ({start} - {end}) on {iface} with {store.Kind}, {options.ReceiveThreads} receive threads");
 try
 {
@@ -95,8 +96,48 @@ catch (OperationCanceledException)
 {
 }
 await service.StopAsync(CancellationToken.None);
+gcLog?.Print();
 var leases = await store.Leases.ListAsync("perf");
 Console.WriteLine($"dhcp-perf: received={service.Metrics.Received} answered={service.Metrics.Answered} dropped={service.Metrics.Dropped} leases={leases.Count} bound={leases.Count(l => l.State == LeaseState.Bound)} " +
     $"allocated={GC.GetTotalAllocatedBytes() / Math.Max(1, service.Metrics.Received)} bytes/datagram gc={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} gc-pause={GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms");
 Directory.Delete(dataDirectory, recursive: true);
 
+
+/// <summary>Every garbage collection while serving (polled every 2 ms): when, which generation, pause, bytes promoted.</summary>
+internal sealed class GcLog
+{
+    private readonly List<string> _lines = [];
+    private volatile bool _stop;
+    private Thread? _thread;
+
+    public static GcLog Start()
+    {
+        var log = new GcLog();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        log._thread = new Thread(() =>
+        {
+            long seen = GC.GetGCMemoryInfo(GCKind.Any).Index;
+            while (!log._stop)
+            {
+                Thread.Sleep(2);
+                var info = GC.GetGCMemoryInfo(GCKind.Any);
+                if (info.Index != seen)
+                {
+                    seen = info.Index;
+                    var pause = info.PauseDurations.ToArray().Sum(p => p.TotalMilliseconds);
+                    log._lines.Add($"gc #{info.Index} at {clock.Elapsed.TotalSeconds:F2}s gen{info.Generation} {(info.Concurrent ? "bg" : "fg")} pause={pause:F1}ms promoted={info.PromotedBytes / 1024}KiB heap={info.HeapSizeBytes / 1048576}MiB");
+                }
+            }
+        })
+        { IsBackground = true };
+        log._thread.Start();
+        return log;
+    }
+
+    public void Print()
+    {
+        _stop = true;
+        _thread!.Join();
+        _lines.ForEach(Console.Error.WriteLine);
+    }
+}
