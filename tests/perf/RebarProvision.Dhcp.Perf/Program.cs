@@ -6,7 +6,8 @@ using RebarProvision.Server.Dhcp;
 using RebarProvision.Store;
 
 // Environment (set by /work/shared/rig/perf/dhcp-rate.sh): RIG_IFACE, RIG_SUBNET, RIG_POOL_START, RIG_POOL_END.
-// Optional: DHCP_PERF_STORE=sqlite|postgres, DHCP_PERF_POSTGRES (connection string), DHCP_PERF_WORKERS (concurrent exchanges of --in-process), DHCP_PERF_RECEIVE_THREADS, DHCP_PERF_MAX_PENDING, DHCP_PERF_GC_LOG=1 (each collection while serving, printed to stderr at the end), and
+// Optional: DHCP_PERF_STORE=sqlite|postgres, DHCP_PERF_POSTGRES (connection string), DHCP_PERF_WORKERS (concurrent exchanges of --in-process), DHCP_PERF_RECEIVE_THREADS, DHCP_PERF_MAX_PENDING, DHCP_PERF_GC_LOG=1 (each collection while serving) and
+// DHCP_PERF_ALLOC_LOG=1 (allocation samples by type), both printed to stderr at the end, and
 // DHCP_PERF_FRESH=1 to empty a PostgreSQL lease table first (each rate of the rig restarts us; SQLite starts empty).
 var iface = Environment.GetEnvironmentVariable("RIG_IFACE") ?? "vs";
 var cidr = Environment.GetEnvironmentVariable("RIG_SUBNET") ?? "10.97.0.0/16";
@@ -86,7 +87,9 @@ using var stop = new CancellationTokenSource();
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 await service.StartAsync(CancellationToken.None);
+var jitAtStart = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
 var gcLog = Environment.GetEnvironmentVariable("DHCP_PERF_GC_LOG") == "1" ? GcLog.Start() : null;
+using var allocationLog = Environment.GetEnvironmentVariable("DHCP_PERF_ALLOC_LOG") == "1" ? new AllocationLog() : null;
 Console.WriteLine($"dhcp-perf: serving {cidr} ({start} - {end}) on {iface} with {store.Kind}, {options.ReceiveThreads} receive threads");
 try
 {
@@ -97,9 +100,11 @@ catch (OperationCanceledException)
 }
 await service.StopAsync(CancellationToken.None);
 gcLog?.Print();
+allocationLog?.Print();
 var leases = await store.Leases.ListAsync("perf");
 Console.WriteLine($"dhcp-perf: received={service.Metrics.Received} answered={service.Metrics.Answered} dropped={service.Metrics.Dropped} leases={leases.Count} bound={leases.Count(l => l.State == LeaseState.Bound)} " +
-    $"allocated={GC.GetTotalAllocatedBytes() / Math.Max(1, service.Metrics.Received)} bytes/datagram gc={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} gc-pause={GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms");
+    $"allocated={GC.GetTotalAllocatedBytes() / Math.Max(1, service.Metrics.Received)} bytes/datagram gc={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} gc-pause={GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms " +
+    $"jit-while-serving={System.Runtime.JitInfo.GetCompiledMethodCount() - jitAtStart.Item1} methods in {(System.Runtime.JitInfo.GetCompilationTime() - jitAtStart.Item2).TotalMilliseconds:F0} ms");
 Directory.Delete(dataDirectory, recursive: true);
 
 
@@ -139,5 +144,45 @@ internal sealed class GcLog
         _stop = true;
         _thread!.Join();
         _lines.ForEach(Console.Error.WriteLine);
+    }
+}
+
+/// <summary>The runtime's allocation samples (one per ~100 KB), summed by type: where the serving path allocates.</summary>
+internal sealed class AllocationLog : System.Diagnostics.Tracing.EventListener
+{
+    private readonly Dictionary<string, long> _bytes = [];
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+    {
+        if (source.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1);
+        }
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+    {
+        if (e.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) != true || e.Payload is null)
+        {
+            return;
+        }
+        var type = e.Payload[e.PayloadNames!.IndexOf("TypeName")] as string ?? "?";
+        var amount = Convert.ToInt64(e.Payload[e.PayloadNames!.IndexOf("AllocationAmount64")], System.Globalization.CultureInfo.InvariantCulture);
+        lock (_bytes)
+        {
+            _bytes[type] = _bytes.GetValueOrDefault(type) + amount;
+        }
+    }
+
+    public void Print()
+    {
+        lock (_bytes)
+        {
+            var total = _bytes.Values.Sum();
+            foreach (var (type, bytes) in _bytes.OrderByDescending(p => p.Value).Take(25))
+            {
+                Console.Error.WriteLine($"alloc {bytes * 100.0 / total,5:F1}% {bytes / 1048576,6} MiB {type}");
+            }
+        }
     }
 }
