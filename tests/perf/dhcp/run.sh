@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # DHCP benchmark: our DhcpService against Kea 2.x with the same class of lease backend, same rig, same run.
 #
-#   tests/perf/dhcp/run.sh [--store sqlite|postgres] [--rates "1000 2000 4000 6000"] [--seconds 10]
+#   tests/perf/dhcp/run.sh [--store sqlite|postgres] [--rates "1000 2000 4000 6000"] [--seconds 10] [--repeat 1]
 #
 #   sqlite:   ours on the embedded SQLite store      vs  --peer kea-memfile
 #   postgres: ours on the machine's PostgreSQL        vs  --peer kea-postgres (the same cluster, Unix socket)
@@ -9,16 +9,17 @@
 # Uses /work/shared/rig/perf/dhcp-rate.sh (override with RIG_DHCP_RATE): perfdhcp relays from namespace perfcli to
 # the server in perfsrv. Needs root. For postgres it starts Debian's cluster if it is down (and stops it again
 # afterwards), and gives us a role and database of our own beside the rig's kea ones; every rate starts on an
-# empty lease table for both servers. Prints the rig's lines, then one table: offered rate, completed 4-way
-# exchanges per second, drops and mean REQUEST-ACK delay, ours and Kea's side by side.
+# empty lease table for both servers. Ours and Kea alternate per rate and repeat. Prints the rig's lines, then one
+# table: offered rate, completed 4-way exchanges per second, drops and mean REQUEST-ACK delay of the median run
+# (by exchanges) of each server at each rate.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 rig=${RIG_DHCP_RATE:-$root/../shared/rig/perf/dhcp-rate.sh}
-rates="1000 2000 4000 6000" seconds=10 store=sqlite
+rates="1000 2000 4000 6000" seconds=10 store=sqlite repeat=1
 while [ $# -gt 0 ]; do
   case "$1" in
-    --rates) rates=$2; shift 2 ;; --seconds) seconds=$2; shift 2 ;; --store) store=$2; shift 2 ;;
-    *) echo "usage: $0 [--store sqlite|postgres] [--rates \"1000 2000\"] [--seconds 10]" >&2; exit 2 ;;
+    --rates) rates=$2; shift 2 ;; --seconds) seconds=$2; shift 2 ;; --store) store=$2; shift 2 ;; --repeat) repeat=$2; shift 2 ;;
+    *) echo "usage: $0 [--store sqlite|postgres] [--rates \"1000 2000\"] [--seconds 10] [--repeat 1]" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" = 0 ] || { echo "dhcp bench: needs root (network namespaces, port 67)" >&2; exit 1; }
@@ -57,15 +58,24 @@ case "$store" in
   *) echo "dhcp bench: --store sqlite or postgres" >&2; exit 2 ;;
 esac
 
-RIG_SERVER_WARMUP=${RIG_SERVER_WARMUP:-3} "$rig" --rates "$rates" --seconds "$seconds" -- "${server[@]}" | tee "$out/ours"
-"$rig" --peer "$peer" --rates "$rates" --seconds "$seconds" | tee "$out/peer"
+# Ours and Kea take turns at each rate (and each repeat), so both meet the same moment of a shared, noisy machine.
+for r in $rates; do
+  for _ in $(seq "$repeat"); do
+    RIG_SERVER_WARMUP=${RIG_SERVER_WARMUP:-3} "$rig" --rates "$r" --seconds "$seconds" -- "${server[@]}" | tee -a "$out/ours"
+    "$rig" --peer "$peer" --rates "$r" --seconds "$seconds" | tee -a "$out/peer"
+  done
+done
 
+# One row per server and rate: the median run by completed exchanges, with its drops and delay.
 echo
-printf '%-22s %8s %10s %14s %13s %12s\n' server offered 'dora/s' 'discover drop' 'request drop' 'ack delay'
+printf '%-22s %8s %7s %10s %14s %13s %12s\n' server offered runs 'dora/s' 'discover drop' 'request drop' 'ack delay'
 for who in ours peer; do
   label=$([ $who = ours ] && echo "$ours_label" || echo "$peer_label")
-  sed -n 's/.* offered=\([^ ]*\) dora=\([^ ]*\) discover_drop=\([^ ]*\) request_drop=\([^ ]*\) ack_delay=\(.*\)/\1 \2 \3 \4 \5/p' "$out/$who" |
-    while read -r offered dora ddrop rdrop delay; do
-      printf '%-22s %8s %10s %14s %13s %12s\n' "$label" "$offered" "$dora" "$ddrop" "$rdrop" "$delay"
-    done
+  for r in $rates; do
+    sed -n "s/.* offered=$r\/s dora=\([^ ]*\)\/s discover_drop=\([^ ]*\) request_drop=\([^ ]*\) ack_delay=\(.*\)/\1 \2 \3 \4/p" "$out/$who" |
+      sort -n | awk -v n="$repeat" 'NR == int((n + 1) / 2)' |
+      while read -r dora ddrop rdrop delay; do
+        printf '%-22s %8s %7s %10s %14s %13s %12s\n' "$label" "$r/s" "$repeat" "$dora/s" "$ddrop" "$rdrop" "$delay"
+      done
+  done
 done
