@@ -75,7 +75,34 @@ public sealed class DhcpMessage
     public DhcpMessageType MessageType => Options.MessageType;
 
     /// <summary>The hardware address as lower-case hex pairs joined by colons.</summary>
-    public string ClientMac => FormatHex(ClientHardwareAddress.AsSpan(0, Math.Min((int)HardwareLength, 16)));
+    /// <remarks>
+    /// Formatted once per message and kept (answering one request reads it several times), and again only if the
+    /// address, its length or its bytes changed since.
+    /// </remarks>
+    public string ClientMac
+    {
+        get
+        {
+            var bytes = ClientHardwareAddress.AsSpan(0, Math.Min((int)HardwareLength, ClientHardwareAddress.Length));
+            Span<byte> seen = stackalloc byte[16];
+            BinaryPrimitives.WriteUInt64LittleEndian(seen, _clientMacLow);
+            BinaryPrimitives.WriteUInt64LittleEndian(seen[8..], _clientMacHigh);
+            if (_clientMac is null || !bytes.SequenceEqual(seen[.._clientMacLength]))
+            {
+                _clientMac = FormatHex(bytes);
+                seen.Clear();
+                bytes.CopyTo(seen);
+                (_clientMacLow, _clientMacHigh, _clientMacLength) = (BinaryPrimitives.ReadUInt64LittleEndian(seen), BinaryPrimitives.ReadUInt64LittleEndian(seen[8..]), bytes.Length);
+            }
+            return _clientMac;
+        }
+    }
+
+    // The bytes the kept ClientMac was formatted from, held in fields rather than an array of their own.
+    private string? _clientMac;
+    private ulong _clientMacLow;
+    private ulong _clientMacHigh;
+    private int _clientMacLength;
 
     public static bool TryParse(ReadOnlySpan<byte> data, out DhcpMessage message, out DhcpParseError error)
     {

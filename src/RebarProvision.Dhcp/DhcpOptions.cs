@@ -59,7 +59,25 @@ public sealed class DhcpOptions
         _items.Add(new DhcpOption(code, value.ToArray()));
     }
 
-    public bool Remove(byte code) => _items.RemoveAll(o => o.Code == code) > 0;
+    public bool Remove(byte code)
+    {
+        var removed = false;
+        for (var i = _items.Count - 1; i >= 0; i--)
+        {
+            if (_items[i].Code == code)
+            {
+                _items.RemoveAt(i);
+                removed = true;
+            }
+        }
+        return removed;
+    }
+
+    /// <summary>Option 53. Its value arrays are shared between messages (option values are never changed in place).</summary>
+    public DhcpOptions SetMessageType(DhcpMessageType type) =>
+        (int)type < MessageTypeValues.Length ? Set(DhcpOptionCode.MessageType, MessageTypeValues[(int)type]) : SetByte(DhcpOptionCode.MessageType, (byte)type);
+
+    private static readonly byte[][] MessageTypeValues = [.. Enumerable.Range(0, 16).Select(t => new[] { (byte)t })];
 
     public DhcpOptions SetByte(byte code, byte value) => Set(code, [value]);
 

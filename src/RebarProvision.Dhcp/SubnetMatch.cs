@@ -16,13 +16,15 @@ public static class SubnetMatch
     }
 
     /// <summary>The most specific network containing the address.</summary>
-    public static T? Best<T>(IEnumerable<T> subnets, Func<T, (uint Network, int PrefixLength)> network, uint address)
+    public static T? Best<T>(IReadOnlyList<T> subnets, Func<T, (uint Network, int PrefixLength)> network, uint address)
         where T : class
     {
         T? best = null;
         var bestPrefix = -1;
-        foreach (var subnet in subnets)
+        // By index: a foreach over the interface would allocate an enumerator for every packet.
+        for (var i = 0; i < subnets.Count; i++)
         {
+            var subnet = subnets[i];
             var (net, prefix) = network(subnet);
             var mask = prefix == 0 ? 0u : uint.MaxValue << (32 - prefix);
             if ((address & mask) == net && prefix > bestPrefix)

@@ -51,9 +51,12 @@ public readonly record struct Ipv4Network(uint Network, int PrefixLength)
     }
 
     /// <summary>
-    /// The canonical form ("10.0.0.5": four decimal parts, no leading zeros) without allocating; leases and DHCP
-    /// parse addresses several times per packet. Anything else falls back to <see cref="IPAddress.TryParse(string?, out IPAddress?)"/>.
+    /// The canonical form only ("10.0.0.5": four decimal parts, no leading zeros, what <see cref="Format"/> writes),
+    /// without allocating; leases and DHCP parse addresses several times per packet. <see cref="TryParseAddress"/>
+    /// leaves every other spelling to <see cref="IPAddress.TryParse(string?, out IPAddress?)"/>.
     /// </summary>
+    public static bool TryParseCanonical(string? text, out uint address) => TryParseDecimalQuad(text, out address);
+
     private static bool TryParseDecimalQuad(string? text, out uint address)
     {
         address = 0;

@@ -47,6 +47,11 @@ internal static class LeaseRows
     /// <summary>The address as a host-order integer; the dotted form is the row's key, so it must be canonical.</summary>
     public static (string Addr, uint Value) Address(string addr)
     {
+        // Already canonical (as every address the DHCP server writes is): keep the string rather than format it again.
+        if (Ipv4Network.TryParseCanonical(addr, out var canonical))
+        {
+            return (addr, canonical);
+        }
         var value = AddressValue(addr);
         return (Ipv4Network.Format(value), value);
     }

@@ -56,10 +56,10 @@ public sealed class AllocationPolicyTests
     {
         var subnets = new[] { ("wide", 0x0a000000u, 8), ("narrow", 0x0a010000u, 16), ("other", 0xc0a80000u, 16) };
 
-        var best = SubnetMatch.Best(subnets.Select(s => new Holder(s.Item1, s.Item2, s.Item3)), h => (h.Network, h.Prefix), 0x0a010005);
+        var best = SubnetMatch.Best(subnets.Select(s => new Holder(s.Item1, s.Item2, s.Item3)).ToList(), h => (h.Network, h.Prefix), 0x0a010005);
 
         Assert.Equal("narrow", best?.Name);
-        Assert.Null(SubnetMatch.Best(subnets.Select(s => new Holder(s.Item1, s.Item2, s.Item3)), h => (h.Network, h.Prefix), 0xac100001));
+        Assert.Null(SubnetMatch.Best(subnets.Select(s => new Holder(s.Item1, s.Item2, s.Item3)).ToList(), h => (h.Network, h.Prefix), 0xac100001));
     }
 
     [Fact]

@@ -55,4 +55,22 @@ public sealed class Ipv4AddressParsingTests
             }
         }, iter: 50_000);
     }
+
+    [Fact]
+    public void The_canonical_parser_accepts_exactly_what_Format_writes()
+    {
+        Gen.UInt.Sample(address =>
+        {
+            Assert.True(Ipv4Network.TryParseCanonical(Ipv4Network.Format(address), out var parsed));
+            Assert.Equal(address, parsed);
+        }, iter: 20_000);
+        var text = Gen.Char["0123456789."].Array[1, 16].Select(chars => new string(chars));
+        text.Sample(value =>
+        {
+            if (Ipv4Network.TryParseCanonical(value, out var parsed))
+            {
+                Assert.Equal(value, Ipv4Network.Format(parsed));
+            }
+        }, iter: 50_000);
+    }
 }

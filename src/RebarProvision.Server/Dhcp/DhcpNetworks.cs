@@ -65,7 +65,7 @@ internal sealed class DhcpNetworks(IStore store, TimeSpan refreshInterval, ILogg
             {
                 options.Insert(0, new DhcpOption(DhcpOptionCode.SubnetMask, AddressBytes(network.Mask)));
             }
-            var plan = new SubnetPlan(subnet, network, range, options, ParseAddress(subnet.NextServer));
+            var plan = new SubnetPlan(subnet, network, range, [.. options], ParseAddress(subnet.NextServer));
             if (previous.TryGetValue(subnet.Name, out var old) && old.Range == range)
             {
                 plan.Continue(old);
@@ -80,7 +80,7 @@ internal sealed class DhcpNetworks(IStore store, TimeSpan refreshInterval, ILogg
             {
                 continue;
             }
-            var plan = new ReservationPlan(reservation, address, mac, EncodeOptions(reservation.Options, $"reservation {reservation.Addr}"), ParseAddress(reservation.NextServer));
+            var plan = new ReservationPlan(reservation, address, mac, [.. EncodeOptions(reservation.Options, $"reservation {reservation.Addr}")], ParseAddress(reservation.NextServer));
             byMac[mac] = plan;
             byAddress[address] = plan;
         }

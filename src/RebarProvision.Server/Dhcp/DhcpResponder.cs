@@ -242,14 +242,7 @@ public sealed class DhcpResponder
         var reservation = ReservationIn(networks, subnet, request.ClientMac);
         var reply = NewReply(request, DhcpMessageType.Ack, context);
         reply.ClientAddress = request.ClientAddress;
-        foreach (var option in subnet.Options)
-        {
-            reply.Options.Set(option.Code, option.Value);
-        }
-        foreach (var option in reservation?.Options ?? [])
-        {
-            reply.Options.Set(option.Code, option.Value);
-        }
+        AddConfigurationOptions(reply, subnet, reservation);
         await AddBootOptionsAsync(reply, request, client, subnet, reservation, context, cancellationToken);
         FinishReply(reply, request);
         return Destination(request, reply, nak: false);
@@ -441,16 +434,23 @@ public sealed class DhcpResponder
 
     private static void AddLeaseOptions(DhcpMessage reply, SubnetPlan subnet, ReservationPlan? reservation)
     {
-        var seconds = (uint)LeaseSeconds(subnet, reservation);
-        // RFC 2131 §4.4.5: T1 defaults to half the lease, T2 to seven eighths.
-        reply.Options.SetUInt32(DhcpOptionCode.LeaseTime, seconds);
-        reply.Options.SetUInt32(DhcpOptionCode.RenewalTime, seconds / 2);
-        reply.Options.SetUInt32(DhcpOptionCode.RebindingTime, (uint)(seconds * 7L / 8));
-        foreach (var option in subnet.Options)
+        SetAll(reply, subnet.LeaseTimeOptions(reserved: reservation is not null));
+        AddConfigurationOptions(reply, subnet, reservation);
+    }
+
+    /// <summary>The subnet's options, then the reservation's, which win.</summary>
+    private static void AddConfigurationOptions(DhcpMessage reply, SubnetPlan subnet, ReservationPlan? reservation)
+    {
+        SetAll(reply, subnet.Options);
+        if (reservation is not null)
         {
-            reply.Options.Set(option.Code, option.Value);
+            SetAll(reply, reservation.Options);
         }
-        foreach (var option in reservation?.Options ?? [])
+    }
+
+    private static void SetAll(DhcpMessage reply, DhcpOption[] options)
+    {
+        foreach (var option in options)
         {
             reply.Options.Set(option.Code, option.Value);
         }
@@ -504,7 +504,7 @@ public sealed class DhcpResponder
             RelayAddress = request.RelayAddress,
             ClientHardwareAddress = request.ClientHardwareAddress,
         };
-        reply.Options.SetByte(DhcpOptionCode.MessageType, (byte)type);
+        reply.Options.SetMessageType(type);
         reply.Options.SetAddress(DhcpOptionCode.ServerIdentifier, context.ServerAddress);
         return reply;
     }

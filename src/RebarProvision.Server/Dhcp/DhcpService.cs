@@ -40,6 +40,9 @@ public sealed class DhcpService : BackgroundService
     private readonly List<DhcpListener> _listeners = [];
     private readonly List<Thread> _receivers = [];
     private readonly CancellationTokenSource _stopping = new();
+    [ThreadStatic]
+    private static SocketAddress? t_destination;
+
     private uint _advertise;
     private int _pending;
     private volatile bool _closing;
@@ -260,7 +263,15 @@ public sealed class DhcpService : BackgroundService
             _logger.LogWarning("DHCP: the reply to {Mac} does not fit its maximum message size; not sent", request.ClientMac);
             return;
         }
-        var destination = new IPEndPoint(Ipv4Network.ToAddress(reply.Address), reply.Port).Serialize();
+        // sockaddr_in, written in place rather than four objects per reply (IPAddress, IPEndPoint, its serialised copy
+        // and that copy's buffer). One per thread: SendTo is synchronous, so no send can see another's destination.
+        var destination = t_destination ??= new SocketAddress(AddressFamily.InterNetwork);
+        destination[2] = (byte)(reply.Port >> 8);
+        destination[3] = (byte)reply.Port;
+        destination[4] = (byte)(reply.Address >> 24);
+        destination[5] = (byte)(reply.Address >> 16);
+        destination[6] = (byte)(reply.Address >> 8);
+        destination[7] = (byte)reply.Address;
         try
         {
             listener.Socket.SendTo(output.AsSpan(0, written), SocketFlags.None, destination);

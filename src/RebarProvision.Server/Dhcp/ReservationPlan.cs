@@ -4,4 +4,4 @@ using RebarProvision.Model;
 namespace RebarProvision.Server.Dhcp;
 
 /// <summary>A reservation read once for answering, its options already in wire form.</summary>
-internal sealed record ReservationPlan(Reservation Reservation, uint Address, string Mac, IReadOnlyList<DhcpOption> Options, uint? NextServer);
+internal sealed record ReservationPlan(Reservation Reservation, uint Address, string Mac, DhcpOption[] Options, uint? NextServer);

@@ -7,7 +7,7 @@ namespace RebarProvision.Server.Dhcp;
 /// <summary>A subnet read once for answering: its network, range and options already in wire form.</summary>
 internal sealed class SubnetPlan
 {
-    public SubnetPlan(Subnet subnet, Ipv4Network network, AddressRange range, IReadOnlyList<DhcpOption> options, uint? nextServer)
+    public SubnetPlan(Subnet subnet, Ipv4Network network, AddressRange range, DhcpOption[] options, uint? nextServer)
     {
         Subnet = subnet;
         Network = network;
@@ -15,6 +15,8 @@ internal sealed class SubnetPlan
         Options = options;
         NextServer = nextServer;
         NextFreeCursor = range.First;
+        _leaseTimeOptions = LeaseTimeOptionsFor(subnet.LeaseTime);
+        _reservedLeaseTimeOptions = LeaseTimeOptionsFor(subnet.ReservedLeaseTime);
     }
 
     public Subnet Subnet { get; }
@@ -25,7 +27,28 @@ internal sealed class SubnetPlan
 
     public AddressRange Range { get; }
 
-    public IReadOnlyList<DhcpOption> Options { get; }
+    /// <summary>The subnet's options in wire form (an array, so answering walks it without an enumerator).</summary>
+    public DhcpOption[] Options { get; }
+
+    /// <summary>Options 51, 58 and 59 for a pool lease or a reserved one, encoded once rather than per reply.</summary>
+    public DhcpOption[] LeaseTimeOptions(bool reserved) => reserved ? _reservedLeaseTimeOptions : _leaseTimeOptions;
+
+    private readonly DhcpOption[] _leaseTimeOptions;
+    private readonly DhcpOption[] _reservedLeaseTimeOptions;
+
+    /// <summary>RFC 2131 §4.4.5: T1 defaults to half the lease, T2 to seven eighths.</summary>
+    private static DhcpOption[] LeaseTimeOptionsFor(int leaseSeconds)
+    {
+        var seconds = (uint)leaseSeconds;
+        return [Encode(DhcpOptionCode.LeaseTime, seconds), Encode(DhcpOptionCode.RenewalTime, seconds / 2), Encode(DhcpOptionCode.RebindingTime, (uint)(seconds * 7L / 8))];
+
+        static DhcpOption Encode(byte code, uint value)
+        {
+            var bytes = new byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
+            return new DhcpOption(code, bytes);
+        }
+    }
 
     public uint? NextServer { get; }
 
