@@ -16,9 +16,10 @@ public sealed class DhcpMetrics : IDisposable
     private long _answered;
     private long _received;
 
-    public DhcpMetrics()
+    /// <param name="meterName">Another meter than the exported one, for counts that are not the server's (the warm-up).</param>
+    public DhcpMetrics(string meterName = MeterName)
     {
-        Meter = new Meter(MeterName);
+        Meter = new Meter(meterName);
         _packets = Meter.CreateCounter<long>("rebar_dhcp_packets", description: "DHCP packets by message type and outcome");
         _allocation = Meter.CreateHistogram<double>("rebar_dhcp_allocation_seconds", unit: "s", description: "Time to choose and claim an address");
     }

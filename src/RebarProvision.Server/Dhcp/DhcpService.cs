@@ -64,7 +64,7 @@ public sealed class DhcpService : BackgroundService
     /// <summary>The (interface, port) pairs listened on, once started.</summary>
     public IReadOnlyList<(string Interface, int Port)> Endpoints => _listeners.Select(l => (l.InterfaceName, l.Port)).ToList();
 
-    public override Task StartAsync(CancellationToken cancellationToken)
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var problems = _options.Validate().ToList();
         if (problems.Count > 0)
@@ -74,7 +74,7 @@ public sealed class DhcpService : BackgroundService
         if (_options.Interfaces.Count == 0)
         {
             _logger.LogInformation("DHCP is off (no Dhcp:Interfaces)");
-            return Task.CompletedTask;
+            return;
         }
         _advertise = _options.AdvertiseAddress is not null && DhcpOptionDefinition.TryParseAddress(_options.AdvertiseAddress, out var advertise) ? advertise : 0;
         try
@@ -98,6 +98,25 @@ public sealed class DhcpService : BackgroundService
             CloseListeners();
             throw;
         }
+        // After the sockets are open (synchronously, so in the caller's network namespace, whatever thread the awaits
+        // below continue on): datagrams that come in meanwhile wait in the socket buffers.
+        if (_options.WarmUp)
+        {
+            try
+            {
+                await DhcpWarmUp.RunAsync(_options, _logger, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                CloseListeners();
+                throw;
+            }
+            catch (Exception e)
+            {
+                // Only the first packets' speed depends on it.
+                _logger.LogWarning(e, "DHCP: the warm-up failed; serving without it");
+            }
+        }
         // The receive threads start here, not in ExecuteAsync: .NET runs ExecuteAsync on the thread pool, where a
         // StopAsync right after start could find the thread list half filled.
         foreach (var listener in _listeners)
@@ -114,7 +133,7 @@ public sealed class DhcpService : BackgroundService
             }
         }
         _logger.LogInformation("DHCP listening on {Endpoints}", string.Join(", ", _listeners.Select(l => $"{l.InterfaceName}:{l.Port}")));
-        return base.StartAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
     }
 
     /// <summary>

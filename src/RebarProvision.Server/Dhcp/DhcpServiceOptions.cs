@@ -56,6 +56,9 @@ public sealed class DhcpServiceOptions
     /// </summary>
     public int MaxPending { get; set; } = 512;
 
+    /// <summary>Answer a few hundred exchanges on a scratch store before opening the sockets (<see cref="DhcpWarmUp"/>).</summary>
+    public bool WarmUp { get; set; } = true;
+
     public IEnumerable<string> Validate()
     {
         if (Port is < 1 or > 65535)

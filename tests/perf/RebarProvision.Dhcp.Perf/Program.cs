@@ -86,11 +86,13 @@ using var service = new DhcpService(store, Options.Create(options), loggerFactor
 using var stop = new CancellationTokenSource();
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+var starting = System.Diagnostics.Stopwatch.StartNew();
 await service.StartAsync(CancellationToken.None);
+var startedIn = starting.Elapsed;
 var jitAtStart = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
 var gcLog = Environment.GetEnvironmentVariable("DHCP_PERF_GC_LOG") == "1" ? GcLog.Start() : null;
 using var allocationLog = Environment.GetEnvironmentVariable("DHCP_PERF_ALLOC_LOG") == "1" ? new AllocationLog() : null;
-Console.WriteLine($"dhcp-perf: serving {cidr} ({start} - {end}) on {iface} with {store.Kind}, {options.ReceiveThreads} receive threads");
+Console.WriteLine($"dhcp-perf: serving {cidr} ({start} - {end}) on {iface} with {store.Kind}, {options.ReceiveThreads} receive threads, started (with the warm-up) in {startedIn.TotalMilliseconds:F0} ms");
 try
 {
     await Task.Delay(Timeout.Infinite, stop.Token);

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using RebarProvision.Server.Dhcp;
+using RebarProvision.Server.Metrics;
+
+namespace RebarProvision.Server.Tests;
+
+/// <summary>The DHCP warm-up answers its exchanges on a scratch store of its own and leaves nothing a user could see.</summary>
+public sealed class DhcpWarmUpTests
+{
+    [Fact]
+    public async Task Every_warm_up_exchange_is_answered_and_neither_its_scratch_store_nor_its_packets_remain()
+    {
+        var parent = Directory.CreateTempSubdirectory("rebar-warm-up-test-").FullName;
+        try
+        {
+            using var exporter = new PrometheusExporter();
+            using var served = new DhcpMetrics();
+            served.Packet("discover", "offer");
+
+            var answered = await DhcpWarmUp.RunAsync(new DhcpServiceOptions { Node = "n1" }, NullLogger.Instance, CancellationToken.None, parent);
+
+            Assert.Equal(DhcpWarmUp.Exchanges, answered);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(parent));
+            // The one packet the server counted is on /metrics; the warm-up's 800 are not.
+            var text = exporter.Render();
+            Assert.Contains("rebar_dhcp_packets_total{outcome=\"offer\",type=\"discover\"} 1", text);
+            Assert.DoesNotContain("outcome=\"ack\"", text);
+        }
+        finally
+        {
+            Directory.Delete(parent, recursive: true);
+        }
+    }
+}
