@@ -83,7 +83,7 @@ public sealed class DhcpMessage
     {
         get
         {
-            var bytes = ClientHardwareAddress.AsSpan(0, Math.Min((int)HardwareLength, ClientHardwareAddress.Length));
+            var bytes = ClientHardwareAddress.AsSpan(0, Math.Min(Math.Min((int)HardwareLength, 16), ClientHardwareAddress.Length));
             Span<byte> seen = stackalloc byte[16];
             BinaryPrimitives.WriteUInt64LittleEndian(seen, _clientMacLow);
             BinaryPrimitives.WriteUInt64LittleEndian(seen[8..], _clientMacHigh);

@@ -16,6 +16,7 @@ public sealed class DhcpOptions
 
     public IReadOnlyList<DhcpOption> Items => _items;
 
+    /// <summary>The option's value. Values are shared between messages (subnet options, option 53): read them, never change them in place; <see cref="Set"/> a new array instead.</summary>
     public byte[]? Get(byte code)
     {
         foreach (var item in _items)

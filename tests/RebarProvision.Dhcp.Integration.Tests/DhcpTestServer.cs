@@ -41,7 +41,9 @@ internal sealed class DhcpTestServer : IAsyncDisposable
         try
         {
             temp = await TempStore.CreateAsync(null, subnets);
-            var options = new DhcpServiceOptions { Interfaces = ["vs"], Node = "test", RefreshSeconds = 1, ProxyPort = 0 };
+            // No warm-up: StartAsync runs on a thread moved into the namespace (Enter), and the warm-up's store would
+            // start thread-pool threads from it, which would inherit the namespace. DhcpWarmUpTests covers it.
+            var options = new DhcpServiceOptions { Interfaces = ["vs"], Node = "test", RefreshSeconds = 1, ProxyPort = 0, WarmUp = false };
             var store = temp.Store;
             var service = server.Enter(() =>
             {

@@ -37,8 +37,6 @@ public sealed partial class RealClientTests
         var lease = await server.Temp.Store.Leases.GetAsync(address);
         Assert.Equal(LeaseState.Bound, lease!.State);
         Assert.Equal("lab", lease.Subnet);
-        // The service's warm-up exchanges went to a scratch store of their own, not to this one.
-        Assert.Equal([address], (await server.Temp.Store.Leases.ListAsync()).Select(l => l.Addr));
     }
 
     [SkippableFact]

@@ -106,7 +106,7 @@ public sealed class DhcpService : BackgroundService
             {
                 await DhcpWarmUp.RunAsync(_options, _logger, cancellationToken);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 CloseListeners();
                 throw;

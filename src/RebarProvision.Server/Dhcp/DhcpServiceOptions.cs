@@ -56,7 +56,7 @@ public sealed class DhcpServiceOptions
     /// </summary>
     public int MaxPending { get; set; } = 512;
 
-    /// <summary>Answer a few hundred exchanges on a scratch store before opening the sockets (<see cref="DhcpWarmUp"/>).</summary>
+    /// <summary>Answer a few hundred exchanges on a scratch store before the receive threads start (<see cref="DhcpWarmUp"/>).</summary>
     public bool WarmUp { get; set; } = true;
 
     public IEnumerable<string> Validate()

@@ -9,7 +9,8 @@ namespace RebarProvision.Server.Dhcp;
 
 /// <summary>
 /// Runs a few hundred DHCP exchanges (DISCOVER, REQUEST, renewal, RELEASE; direct and relayed) through the codec, the
-/// responder and a scratch SQLite store in a temporary directory before the sockets open, so the first datagrams of a
+/// responder and a scratch SQLite store in a temporary directory before the receive threads start (datagrams that
+/// arrive meanwhile wait in the socket buffers), so the first datagrams of a
 /// boot storm do not wait for the JIT. Compiling the answering path on the first real packets took ~0.3 s, during
 /// which a node just (re)started under load lost the first ~1,000 exchanges to full socket buffers (tests/perf/dhcp).
 /// Nothing of it reaches the real store or the exported metrics.
@@ -25,7 +26,9 @@ internal static class DhcpWarmUp
     public static async Task<int> RunAsync(DhcpServiceOptions options, ILogger logger, CancellationToken cancellationToken, string? scratchParent = null)
     {
         var started = Stopwatch.GetTimestamp();
-        var directory = Directory.CreateDirectory(Path.Combine(scratchParent ?? Path.GetTempPath(), "rebar-dhcp-warm-up-" + Guid.NewGuid().ToString("N")));
+        var directory = scratchParent is null
+            ? Directory.CreateTempSubdirectory("rebar-dhcp-warm-up-")
+            : Directory.CreateDirectory(Path.Combine(scratchParent, "rebar-dhcp-warm-up-" + Guid.NewGuid().ToString("N")));
         var answered = 0;
         try
         {
@@ -51,7 +54,15 @@ internal static class DhcpWarmUp
         }
         finally
         {
-            directory.Delete(recursive: true);
+            try
+            {
+                directory.Delete(recursive: true);
+            }
+            catch (IOException e)
+            {
+                // Not worth failing over, nor hiding the warm-up's own error for.
+                logger.LogDebug(e, "DHCP: the warm-up's scratch directory {Directory} stays", directory.FullName);
+            }
         }
     }
 

@@ -77,16 +77,17 @@ internal sealed class SqliteLeaseCache
     {
         const uint Stretch = 1024;
         var found = new List<uint>(Math.Clamp(max, 0, 64));
-        int subnetId;
-        lock (_gate)
-        {
-            subnetId = _nameIds.GetValueOrDefault(subnet, -1);
-        }
+        var subnetId = -1;
         for (var from = (ulong)first; from <= last && found.Count < max; from += Stretch)
         {
             var to = Math.Min(last, from + Stretch - 1);
             lock (_gate)
             {
+                // Until the subnet has a row, looked up again per stretch: its first one may come during the search.
+                if (subnetId < 0)
+                {
+                    subnetId = _nameIds.GetValueOrDefault(subnet, -1);
+                }
                 for (var address = from; address <= to && found.Count < max; address++)
                 {
                     if (!_byAddr.TryGetValue((uint)address, out var row) || row.Subnet != subnetId)
@@ -145,6 +146,8 @@ internal sealed class SqliteLeaseCache
 
     private void PutLocked(Lease lease)
     {
+        // Everything that can throw comes before the row is added or unlinked, so a failure leaves the chains whole.
+        ArgumentNullException.ThrowIfNull(lease.Token);
         var addr = LeaseRows.AddressValue(lease.Addr);
         var subnet = NameId(lease.Subnet);
         var node = NameId(lease.Node);

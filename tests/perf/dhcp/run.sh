@@ -72,10 +72,12 @@ printf '%-22s %8s %7s %10s %14s %13s %12s\n' server offered runs 'dora/s' 'disco
 for who in ours peer; do
   label=$([ $who = ours ] && echo "$ours_label" || echo "$peer_label")
   for r in $rates; do
-    sed -n "s/.* offered=$r\/s dora=\([^ ]*\)\/s discover_drop=\([^ ]*\) request_drop=\([^ ]*\) ack_delay=\(.*\)/\1 \2 \3 \4/p" "$out/$who" |
-      sort -n | awk -v n="$repeat" 'NR == int((n + 1) / 2)' |
+    runs=$(sed -n "s/.* offered=$r\/s dora=\([^ ]*\)\/s discover_drop=\([^ ]*\) request_drop=\([^ ]*\) ack_delay=\(.*\)/\1 \2 \3 \4/p" "$out/$who" | sort -n)
+    count=$(printf '%s\n' "$runs" | grep -c . || true)
+    [ "$count" -gt 0 ] || { printf '%-22s %8s %7s (no run line found)\n' "$label" "$r/s" 0; continue; }
+    printf '%s\n' "$runs" | awk -v n="$count" 'NR == int((n + 1) / 2)' |
       while read -r dora ddrop rdrop delay; do
-        printf '%-22s %8s %7s %10s %14s %13s %12s\n' "$label" "$r/s" "$repeat" "$dora/s" "$ddrop" "$rdrop" "$delay"
+        printf '%-22s %8s %7s %10s %14s %13s %12s\n' "$label" "$r/s" "$count" "$dora/s" "$ddrop" "$rdrop" "$delay"
       done
   done
 done
