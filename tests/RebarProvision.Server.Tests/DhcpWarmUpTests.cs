@@ -31,4 +31,27 @@ public sealed class DhcpWarmUpTests
             Directory.Delete(parent, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Warming_the_store_s_reads_changes_nothing_in_it()
+    {
+        var directory = Directory.CreateTempSubdirectory("rebar-warm-up-store-").FullName;
+        try
+        {
+            await using (var store = new RebarProvision.Store.SqliteStore(directory))
+            {
+                await store.MigrateAsync();
+                var subnets = await store.Objects.CountAsync(RebarProvision.Model.ObjectKind.Subnets);
+
+                await DhcpWarmUp.ReadStoreAsync(store, CancellationToken.None);
+
+                Assert.Empty(await store.Leases.ListAsync());
+                Assert.Equal(subnets, await store.Objects.CountAsync(RebarProvision.Model.ObjectKind.Subnets));
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

@@ -94,6 +94,26 @@ internal static class DhcpWarmUp
         }
     }
 
+    /// <summary>
+    /// The store's own read path, which the scratch store does not cover when the server runs on PostgreSQL: look-ups
+    /// a DISCOVER makes (a token, an address, unused addresses), many at once so they batch as in a storm, for names
+    /// and addresses no subnet uses. Reads only: nothing changes in the store.
+    /// </summary>
+    public static async Task ReadStoreAsync(IStore store, CancellationToken cancellationToken)
+    {
+        const int Concurrent = 64;
+        for (var round = 0; round < 3; round++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, Concurrent).Select(async i =>
+            {
+                var address = Server + 0x100u + (uint)i;
+                await store.Leases.FindByTokenAsync("rebar-warm-up-" + i, cancellationToken);
+                await store.Leases.GetAsync(Ipv4Network.Format(address), cancellationToken);
+                await store.Leases.FindUnusedAddressesAsync("rebar-warm-up", address, address + 7, 4, cancellationToken);
+            }));
+        }
+    }
+
     /// <summary>One client's DORA, a renewal and a RELEASE, each request through the wire format both ways; true when it got its ACK.</summary>
     private static async Task<bool> ExchangeAsync(DhcpResponder responder, DhcpReceiveContext context, uint client, bool relayed, byte[] datagram, CancellationToken cancellationToken)
     {
