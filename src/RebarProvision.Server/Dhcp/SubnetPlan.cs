@@ -40,14 +40,11 @@ internal sealed class SubnetPlan
     private static DhcpOption[] LeaseTimeOptionsFor(int leaseSeconds)
     {
         var seconds = (uint)leaseSeconds;
-        return [Encode(DhcpOptionCode.LeaseTime, seconds), Encode(DhcpOptionCode.RenewalTime, seconds / 2), Encode(DhcpOptionCode.RebindingTime, (uint)(seconds * 7L / 8))];
-
-        static DhcpOption Encode(byte code, uint value)
-        {
-            var bytes = new byte[4];
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
-            return new DhcpOption(code, bytes);
-        }
+        var options = new DhcpOptions()
+            .SetUInt32(DhcpOptionCode.LeaseTime, seconds)
+            .SetUInt32(DhcpOptionCode.RenewalTime, seconds / 2)
+            .SetUInt32(DhcpOptionCode.RebindingTime, (uint)(seconds * 7L / 8));
+        return [.. options.Items];
     }
 
     public uint? NextServer { get; }
