@@ -18,6 +18,12 @@ public sealed class ApiToken : StoredObject
 
     public string? SecretHash { get; set; }
 
+    /// <summary>
+    /// A digest of the user's password hash when the token was made: a token dies when its user's password changes,
+    /// as a stolen token must not outlive the password reset that answers the theft.
+    /// </summary>
+    public string? PasswordStamp { get; set; }
+
     public override IEnumerable<FieldError> Validate()
     {
         foreach (var error in Names.Check("id", Id))

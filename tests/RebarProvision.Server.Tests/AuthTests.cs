@@ -102,6 +102,31 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_token_expiry_beyond_a_year_is_refused_naming_expiresAt()
+    {
+        var expiresAt = DateTimeOffset.UtcNow.AddYears(50).ToString("O");
+        var response = await _server.Api.PostJsonAsync("tokens", $$"""{"role":"readonly","expiresAt":"{{expiresAt}}"}""");
+        await response.Expect(HttpStatusCode.BadRequest);
+        Assert.Contains("expiresAt", (await response.JsonAsync())["errors"]!.AsObject().Select(e => e.Key));
+    }
+
+    [Fact]
+    public async Task A_token_dies_when_its_users_password_changes()
+    {
+        await AuthClients.CreateUserAsync(_server, "pat", "operator", "pat-password-1");
+        using var pat = AuthClients.Basic(_server, "pat", "pat-password-1");
+        var token = await AuthClients.MintAsync(pat, """{"role":"operator"}""");
+        using var withToken = AuthClients.Bearer(_server, token);
+        await (await withToken.GetAsync("machines")).Expect(HttpStatusCode.OK);
+
+        var user = await (await _server.Api.GetAsync("users/pat")).JsonAsync();
+        user["password"] = "pat-password-2";
+        await (await _server.Api.PutJsonAsync("users/pat", user.ToJsonString())).Expect(HttpStatusCode.OK);
+
+        await (await withToken.GetAsync("machines")).Expect(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task A_machine_token_reaches_only_its_own_rendered_files_and_callback()
     {
         await (await _server.Api.PostJsonAsync("templates", """{"name":"ud","contents":"#cloud-config\nhostname: {{ machine.name }}\n"}""")).Expect(HttpStatusCode.Created);

@@ -152,6 +152,59 @@ public sealed class ImageInstallTests : IAsyncLifetime
         Assert.False(Path.Exists(Path.Combine(BootEnvTree("victim"), "way-out")));
     }
 
+    [SkippableFact]
+    public async Task A_tar_holding_a_FIFO_or_a_device_is_refused_and_writes_nothing()
+    {
+        Prerequisite.RequireCommand("bsdtar");
+        var archive = Path.Combine(_work.FullName, "special.tar");
+        await using (var file = File.Create(archive))
+        await using (var writer = new TarWriter(file, TarEntryFormat.Pax))
+        {
+            await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "ok.txt") { DataStream = new MemoryStream("x"u8.ToArray()) });
+            await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.Fifo, "pipe"));
+            // The root disk's block device (8,0): as root, bsdtar would make the node and the boot port would serve the disk.
+            await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.BlockDevice, "disk") { DeviceMajor = 8, DeviceMinor = 0 });
+        }
+        var sha = await UploadAsync(archive, "special.tar");
+        await CreateBootEnvAsync("special");
+
+        var problem = await InstallAsync("special", $"?image={sha}", HttpStatusCode.UnprocessableEntity);
+
+        var reasons = string.Join("\n", problem["reasons"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.Contains("pipe", reasons);
+        Assert.Contains("disk", reasons);
+        Assert.False(Path.Exists(Path.Combine(BootEnvTree("special"), "pipe")));
+        Assert.False(Path.Exists(Path.Combine(BootEnvTree("special"), "disk")));
+        Assert.False(Path.Exists(Path.Combine(BootEnvTree("special"), "ok.txt")));
+    }
+
+    [SkippableFact]
+    public async Task A_symlink_that_reads_as_inside_but_resolves_outside_is_removed()
+    {
+        Prerequisite.RequireCommand("bsdtar");
+        // Another bootenv's tree: under the files root, so only the check at install keeps it from this tree's links.
+        Directory.CreateDirectory(BootEnvTree("other"));
+        await File.WriteAllTextAsync(Path.Combine(BootEnvTree("other"), "secret.txt"), "not this bootenv's");
+        var archive = Path.Combine(_work.FullName, "chain.tar");
+        await using (var file = File.Create(archive))
+        await using (var writer = new TarWriter(file, TarEntryFormat.Pax))
+        {
+            await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, "a"));
+            await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, "a/b"));
+            await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.SymbolicLink, "a/b/up") { LinkName = ".." });
+            // As text a/b/up/../../other is a/other, inside; the kernel follows up to a first, so it is ../other.
+            await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.SymbolicLink, "hop") { LinkName = "a/b/up/../../other" });
+            await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.SymbolicLink, "sneaky") { LinkName = "hop/secret.txt" });
+        }
+        var sha = await UploadAsync(archive, "chain.tar");
+        await CreateBootEnvAsync("chain");
+
+        await InstallAsync("chain", $"?image={sha}");
+
+        await (await _server.Boot.GetAsync("files/bootenvs/chain/sneaky")).Expect(HttpStatusCode.NotFound);
+        Assert.False(Path.Exists(Path.Combine(BootEnvTree("chain"), "hop")));
+    }
+
     [Fact]
     public async Task Installing_into_a_bootenv_that_does_not_exist_is_404()
     {

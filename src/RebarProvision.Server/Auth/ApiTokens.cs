@@ -28,6 +28,10 @@ public sealed class ApiTokens
         return (secret, HashOf(secret));
     }
 
+    /// <summary>What <see cref="ApiToken.PasswordStamp"/> holds for a user: it changes whenever the password does.</summary>
+    public static string PasswordStampOf(User user) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("password-stamp:" + (user.PasswordHash ?? ""))).AsSpan(0, 16));
+
     public static string HashOf(string secret) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
     /// <summary>The principal of a valid, unexpired token; null for anything else.</summary>
@@ -52,6 +56,11 @@ public sealed class ApiTokens
         {
             // A token dies with the user it was made for, and never outranks that user's current role.
             if (_cache.Get<User>(token.User) is not { } user)
+            {
+                return null;
+            }
+            // Tokens made before stamps existed have none; every newer one dies with the password it was made under.
+            if (token.PasswordStamp is { } stamp && !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(stamp), Encoding.ASCII.GetBytes(PasswordStampOf(user))))
             {
                 return null;
             }

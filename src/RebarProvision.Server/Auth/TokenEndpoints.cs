@@ -17,6 +17,9 @@ public static class TokenEndpoints
 {
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromDays(30);
 
+    /// <summary>The longest a token may live: a forgotten token must end by itself.</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(366);
+
     public sealed record CreateTokenRequest(string? Id, Role? Role, DateTimeOffset? ExpiresAt, string? Machine, Dictionary<string, string>? Meta);
 
     public static void MapTokenEndpoints(this RouteGroupBuilder api)
@@ -63,11 +66,17 @@ public static class TokenEndpoints
         {
             throw new ValidationFailedException("expiresAt", "must be in the future");
         }
+        if (expiresAt > now + MaxLifetime)
+        {
+            throw new ValidationFailedException("expiresAt", $"may be at most {MaxLifetime.TotalDays:0} days from now");
+        }
+        var user = UserOf(http.User, inventory.Cache);
         var (secret, hash) = ApiTokens.NewSecret();
         var token = new ApiToken
         {
             Id = body.Id ?? "tok-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)),
-            User = UserOf(http.User, inventory.Cache),
+            User = user,
+            PasswordStamp = user is not null && inventory.Cache.Get<User>(user) is { } owner ? ApiTokens.PasswordStampOf(owner) : null,
             Role = role,
             Machine = machineUuid,
             ExpiresAt = expiresAt,

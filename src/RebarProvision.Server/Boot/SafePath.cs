@@ -45,8 +45,8 @@ public static class SafePath
         return real.StartsWith(realRoot + "/", StringComparison.Ordinal) ? real : null;
     }
 
-    /// <summary>The kernel's answer (realpath(3)): every symlink in every component followed.</summary>
-    private static string RealPath(string path)
+    /// <summary>The kernel's answer (realpath(3)): every symlink in every component followed; a path that names nothing gets a name outside every root.</summary>
+    public static string RealPath(string path)
     {
         var result = realpath(path, IntPtr.Zero);
         if (result == IntPtr.Zero)

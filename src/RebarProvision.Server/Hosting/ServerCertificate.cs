@@ -25,12 +25,17 @@ public static class ServerCertificate
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(10));
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        Secrets.KeyFile.CreateOwnerOnlyFolder(Path.GetDirectoryName(path)!);
         var pfx = certificate.Export(X509ContentType.Pkcs12);
-        File.WriteAllBytes(path, pfx);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            // The private key is in the file: created 0600, never briefly readable by others as a chmod afterwards allows.
+            options.UnixCreateMode = Secrets.KeyFile.OwnerOnlyFile;
+        }
+        using (var file = new FileStream(path, options))
+        {
+            file.Write(pfx);
         }
         return X509CertificateLoader.LoadPkcs12(pfx, password: null);
     }

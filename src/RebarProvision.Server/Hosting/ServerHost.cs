@@ -29,7 +29,7 @@ public static class ServerHost
     /// <summary>Opens and migrates the store, loads content into an empty one, and builds the application.</summary>
     public static async Task<WebApplication> BuildAsync(ServerOptions options, Serilog.ILogger logger, CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(options.DataDir);
+        KeyFile.CreateOwnerOnlyFolder(options.DataDir);
         // Resilience wraps the store at this one seam (DESIGN §7): timeouts, retries with jitter, a circuit breaker.
         IStore store = new ResilientStore(StoreFactory.Create(options.Store, options.Store == "postgres" ? options.Postgres! : options.DataDir));
         try

@@ -194,20 +194,22 @@ public sealed class ImageInstaller : IDisposable
 
     /// <summary>
     /// bsdtar extracts a symlink whose target is outside the tree (it only refuses to write through one); the HTTP
-    /// service would not follow it, but nothing should, so it goes.
+    /// service would not follow it, but nothing should, so it goes. Where a link leads is the kernel's answer
+    /// (realpath, every link in the chain followed), not the link's text: <c>a -> b/..</c> with <c>b -> /etc</c>
+    /// reads as inside and resolves outside. A link that resolves to nothing goes too, as it could lead anywhere later.
     /// </summary>
     private static List<string> RemoveLinksLeavingTree(string root)
     {
         var removed = new List<string>();
-        var full = Path.GetFullPath(root);
+        var realRoot = SafePath.RealPath(root);
         foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
         {
-            if (entry.LinkTarget is not { } linkTarget)
+            if (entry.LinkTarget is null)
             {
                 continue;
             }
-            var resolved = Path.GetFullPath(linkTarget, Path.GetDirectoryName(entry.FullName)!);
-            if (!resolved.StartsWith(full + "/", StringComparison.Ordinal))
+            var resolved = SafePath.RealPath(entry.FullName);
+            if (resolved != realRoot && !resolved.StartsWith(realRoot + "/", StringComparison.Ordinal))
             {
                 entry.Delete();
                 removed.Add(Path.GetRelativePath(root, entry.FullName));
