@@ -47,6 +47,13 @@ public sealed class Machine : StoredObject
 
     public PowerEndpoint? Power { get; set; }
 
+    /// <summary>
+    /// The per-boot secret in the URLs the server hands this machine (<c>env.machine_url</c>) and in its callback
+    /// token, sealed like a secure param. Kept by the server, not the caller: made on create, rotated on every
+    /// reimage or on request, and whatever a caller sends here is ignored.
+    /// </summary>
+    public JsonNode? BootSecret { get; set; }
+
     public override IEnumerable<FieldError> Validate()
     {
         if (!Guid.TryParse(Uuid, out _))

@@ -19,6 +19,16 @@ public sealed record MachineRenderContext(
     public Lease? Lease { get; init; }
 
     /// <summary>
+    /// Base URL of this machine's own files, as templates see it in <c>env.machine_url</c> (no trailing slash): the
+    /// server puts the machine's boot secret in it, so the machine can fetch its files from any address.
+    /// When null, <c>&lt;provisioner_url&gt;/machines/&lt;uuid&gt;</c>, which only the machine's lease address may read.
+    /// </summary>
+    public string? MachineUrl { get; init; }
+
+    /// <summary><see cref="MachineUrl"/>, or its address-bound default.</summary>
+    public string MachineUrlOrDefault => MachineUrl ?? $"{Environment.ProvisionerUrl}/machines/{Machine.Uuid}";
+
+    /// <summary>
     /// A stamp that changes when any input of <see cref="Params"/> changes (the machine's profiles, the global profile,
     /// declared params), e.g. the highest revision among them. When null a hash of the resolved params is used.
     /// </summary>

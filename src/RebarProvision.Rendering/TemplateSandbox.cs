@@ -162,6 +162,7 @@ public sealed class TemplateSandbox
             {
                 ["provisioner_url"] = machine.Environment.ProvisionerUrl,
                 ["api_url"] = machine.Environment.ApiUrl,
+                ["machine_url"] = machine.MachineUrlOrDefault,
                 ["node"] = machine.Environment.Node,
             };
             globals["env"] = env;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Hosting;
 using Serilog;
@@ -56,7 +57,10 @@ public static class RigContent
         return content;
     }
 
-    /// <summary>Starts the server again on the boot's data directory (loopback only) and asks what iPXE would get now.</summary>
+    /// <summary>
+    /// Starts the server again on the boot's data directory (loopback only) and asks its boot files what iPXE would
+    /// get now (in process: the boot port answers the script only to the guest's lease address, not to loopback).
+    /// </summary>
     public static async Task<string> NextBootScriptAsync(string dataDir, string content, string mac)
     {
         var options = ServerConfiguration.Load(
@@ -66,8 +70,9 @@ public static class RigContent
         using var logger = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console().CreateLogger();
         await using var app = await ServerHost.BuildAsync(options, logger);
         await app.StartAsync();
-        using var client = new HttpClient();
-        var script = await client.GetStringAsync($"http://127.0.0.1:{options.HttpPort}/boot/{mac}.ipxe");
+        var files = app.Services.GetRequiredService<RebarProvision.Server.Boot.BootFiles>();
+        var answer = await files.BootScriptAsync(mac, RebarProvision.Rendering.BootLoader.Ipxe, System.Net.IPAddress.Loopback, recordBoot: false, CancellationToken.None);
+        var script = Assert.IsType<RebarProvision.Server.Boot.BootFile.Rendered>(answer).File.Contents;
         await app.StopAsync();
         return script;
     }

@@ -81,6 +81,23 @@ public sealed class ShippedContentTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(BootEnvNames))]
+    public void Every_per_machine_URL_a_shipped_bootenv_hands_out_is_built_from_env_machine_url(string name)
+    {
+        const string secretUrl = "http://10.20.0.1:8091/machines/3f1c8a52-7d0e-4b8e-9c1a-2f6d5e4b3a21/0123456789abcdef0123456789abcdef";
+        var context = Context(Load(name)) with { MachineUrl = secretUrl };
+        var renderer = Renderer();
+        var outputs = new List<string> { renderer.RenderKernelCommandLine(context) };
+        outputs.AddRange(renderer.MachineFilePaths(context).Keys.Select(path => renderer.RenderMachineFile(context, path)!.Contents));
+        foreach (var output in outputs)
+        {
+            // Every mention of the machine's files carries the secret; none is the address-bound form built by hand.
+            var bare = output.Replace(secretUrl, "", StringComparison.Ordinal);
+            Assert.DoesNotContain("/machines/3f1c8a52-7d0e-4b8e-9c1a-2f6d5e4b3a21", bare);
+        }
+    }
+
     [Fact]
     public void Ipxe_scripts_name_every_initrd_on_the_kernel_line_for_efi_stub_kernels()
     {

@@ -134,7 +134,7 @@ public sealed class AuthTests : IAsyncLifetime
         var m1 = await (await (await _server.Api.PostJsonAsync("machines", """{"name":"m1","hardwareAddrs":["52:54:00:00:00:01"],"bootEnv":"tiny"}""")).Expect(HttpStatusCode.Created)).JsonAsync();
         await (await _server.Api.PostJsonAsync("machines", """{"name":"m2","hardwareAddrs":["52:54:00:00:00:02"],"bootEnv":"tiny"}""")).Expect(HttpStatusCode.Created);
         var token = await AuthClients.MintAsync(_server.Api, """{"role":"machine","machine":"m1"}""");
-        var hmac = _server.Service<MachineTokens>().Issue(m1["uuid"]!.GetValue<string>());
+        var hmac = _server.Service<MachineTokens>().Issue(_server.Service<Objects.ObjectCache>().Get<Model.Machine>(m1["uuid"]!.GetValue<string>())!);
 
         foreach (var credential in new[] { token, hmac })
         {

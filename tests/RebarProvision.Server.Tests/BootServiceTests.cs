@@ -25,6 +25,10 @@ public sealed class BootServiceTests : IAsyncLifetime
         await (await _server.Api.PutJsonAsync("profiles/global", """{"name":"global","params":{"ntp":"10.0.0.9"}}""")).Expect(HttpStatusCode.OK);
         var machine = await (await (await _server.Api.PostJsonAsync("machines", $$"""{"name":"vm1","hardwareAddrs":["{{Mac}}"],"bootEnv":"tiny"}""")).Expect(HttpStatusCode.Created)).JsonAsync();
         _uuid = machine["uuid"]!.GetValue<string>();
+        // The test's client speaks from 127.0.0.1: the address of vm1's bound lease, as if it had booted through our DHCP.
+        var now = DateTimeOffset.UtcNow;
+        Assert.NotNull(await _server.Service<RebarProvision.Store.IStore>().Leases.TryClaimAsync(
+            new RebarProvision.Model.Lease { Addr = "127.0.0.1", Token = Mac, Subnet = "loopback", State = RebarProvision.Model.LeaseState.Bound, ExpiresAt = now.AddHours(1) }, now));
         var files = Path.Combine(_server.Options.DataDir, "files", "bootenvs", "tiny");
         Directory.CreateDirectory(files);
         await File.WriteAllBytesAsync(Path.Combine(files, "vmlinuz"), Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7)).ToArray());
@@ -140,8 +144,15 @@ public sealed class BootServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_unknown_MAC_booting_iPXE_is_discovered_and_gets_the_discovery_script()
+    public async Task An_unknown_MAC_booting_iPXE_from_its_lease_address_is_discovered_and_gets_the_discovery_script()
     {
+        var store = _server.Service<RebarProvision.Store.IStore>();
+        Assert.True(await store.Leases.DeleteAsync("127.0.0.1"));
+        var now = DateTimeOffset.UtcNow;
+        Assert.NotNull(await store.Leases.TryClaimAsync(
+            new RebarProvision.Model.Lease { Addr = "127.0.0.1", Token = "52:54:00:99:99:99", Subnet = "loopback", State = RebarProvision.Model.LeaseState.Bound, ExpiresAt = now.AddHours(1) }, now));
+        // The boot service remembers a lease for two seconds.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
         var response = await _server.Boot.GetAsync("boot/52:54:00:99:99:99.ipxe");
         await response.Expect(HttpStatusCode.OK);
         var machines = (await (await _server.Api.GetAsync("machines?hardwareAddrs=52:54:00:99:99:99")).JsonAsync()).AsArray();
@@ -151,5 +162,5 @@ public sealed class BootServiceTests : IAsyncLifetime
     }
 
     private string TokenFor(string uuid) =>
-        _server.Service<RebarProvision.Server.Auth.MachineTokens>().Issue(uuid);
+        _server.Service<RebarProvision.Server.Auth.MachineTokens>().Issue(_server.Service<RebarProvision.Server.Objects.ObjectCache>().Get<RebarProvision.Model.Machine>(uuid)!);
 }

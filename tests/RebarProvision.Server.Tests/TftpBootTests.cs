@@ -25,6 +25,10 @@ public sealed class TftpBootTests : IAsyncLifetime
             """)).Expect(HttpStatusCode.Created);
         var machine = await (await (await _server.Api.PostJsonAsync("machines", $$"""{"name":"tftp1","hardwareAddrs":["{{Mac}}"],"bootEnv":"tftp-test"}""")).Expect(HttpStatusCode.Created)).JsonAsync();
         _uuid = machine["uuid"]!.GetValue<string>();
+        // curl speaks from 127.0.0.1: the address of the machine's bound lease, as if it had booted through our DHCP.
+        var now = DateTimeOffset.UtcNow;
+        Assert.NotNull(await _server.Service<IStore>().Leases.TryClaimAsync(
+            new Lease { Addr = "127.0.0.1", Token = Mac, Subnet = "loopback", State = LeaseState.Bound, ExpiresAt = now.AddHours(1) }, now));
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
@@ -46,13 +50,21 @@ public sealed class TftpBootTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Per_machine_files_over_TFTP_go_to_no_address_but_the_machines_lease()
+    {
+        var curl = Prerequisite.RequireCommand("curl");
+        foreach (var path in new[] { $"pxelinux.cfg/01-{Mac.Replace(':', '-')}", "pxe-user-data" })
+        {
+            var result = await ProcessRunner.RunAsync(curl,
+                ["-sS", "--fail", "--interface", "127.0.0.3", $"tftp://127.0.0.1:{_server.Options.TftpPort}/{path}"], TimeSpan.FromSeconds(30));
+            Assert.True(result.ExitCode != 0, $"{path} was served to 127.0.0.3: {result}");
+            Assert.DoesNotContain("tftp1", result.StandardOutput);
+        }
+    }
+
+    [SkippableFact]
     public async Task A_per_machine_file_goes_to_the_machine_whose_lease_has_the_clients_address()
     {
-        var store = _server.Service<IStore>();
-        var now = DateTimeOffset.UtcNow;
-        var lease = await store.Leases.TryClaimAsync(new Lease { Addr = "127.0.0.1", Token = Mac, Subnet = "loopback", State = LeaseState.Bound, ExpiresAt = now.AddHours(1) }, now);
-        Assert.NotNull(lease);
-
         Assert.Equal("hello tftp1 at 127.0.0.1\n", await CurlAsync("pxe-user-data"));
     }
 

@@ -1,5 +1,6 @@
 using RebarProvision.Model;
 using RebarProvision.Rendering;
+using RebarProvision.Server.Auth;
 using RebarProvision.Server.Boot;
 using RebarProvision.Server.Machines;
 using RebarProvision.Server.Objects;
@@ -47,6 +48,15 @@ public static class MachineActionEndpoints
             return Redaction.Json(http, updated);
         }).Produces<Machine>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(502);
 
+        // Revokes the machine's callback tokens and the secret URLs it was handed (a reimage does this too).
+        group.MapPost("/rotate-secret", async (string id, Inventory inventory, MachineLifecycle lifecycle, HttpContext http, CancellationToken ct) =>
+        {
+            var machine = await inventory.Objects.FindMachineAsync(id, ct) ?? throw new StoreNotFoundException($"machines/{id} does not exist");
+            var updated = await lifecycle.RotateSecretAsync(machine, Actor.Of(http), ct);
+            http.Response.Headers.ETag = Etag.Of(updated.Revision);
+            return Redaction.Json(http, updated);
+        }).Produces<Machine>().ProducesProblem(404);
+
         group.MapPost("/power", async (string id, PowerRequest body, Inventory inventory, PowerControl power, CancellationToken ct) =>
         {
             var machine = await inventory.Objects.FindMachineAsync(id, ct) ?? throw new StoreNotFoundException($"machines/{id} does not exist");
@@ -79,6 +89,11 @@ public static class MachineActionEndpoints
         var machine = await inventory.Objects.FindMachineAsync(id, ct) ?? throw new StoreNotFoundException($"machines/{id} does not exist");
         var context = await files.ContextAsync(machine, http.Connection.LocalIpAddress, ct)
             ?? throw new ValidationFailedException("bootEnv", $"bootenv '{machine.BootEnv}' does not exist");
+        if (!RebarClaims.MayReadSecrets(http.User))
+        {
+            // The boot secret opens the machine's files on the boot port; only admins may see it.
+            context = context with { MachineUrl = null };
+        }
         try
         {
             RenderedFile? file = path switch

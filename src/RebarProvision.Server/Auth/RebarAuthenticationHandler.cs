@@ -104,7 +104,7 @@ public sealed class RebarAuthenticationHandler : AuthenticationHandler<Authentic
         }
         // The machine's own HMAC token (the one its rendered files carry) is good for that machine's routes only.
         if (Context.GetRouteValue("id") is string id && OwnMachineRequirement.FindMachine(_cache, id) is { } machine
-            && _machineTokens.IsValidFor(token, machine.Uuid))
+            && _machineTokens.IsValidFor(token, machine))
         {
             return Success(RebarClaims.Principal($"machine:{machine.Name}", Role.Machine, machine.Uuid));
         }

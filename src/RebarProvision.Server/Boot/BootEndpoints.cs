@@ -24,8 +24,12 @@ public static class BootEndpoints
     public static void MapBootEndpoints(this IEndpointRouteBuilder app, Listener listener)
     {
         app.MapMethods("/{**path}", ["GET", "HEAD"], ServeAsync).WithMetadata(listener).ExcludeFromDescription();
-        app.MapPost("/machines/{uuid}/callback", CallbackAsync).WithMetadata(listener).ExcludeFromDescription();
-        app.MapPost("/machines/{uuid}/inventory", InventoryAsync).WithMetadata(listener).ExcludeFromDescription();
+        // Also under env.machine_url (…/machines/<uuid>/<boot secret>/), so templates build every URL from one base.
+        foreach (var prefix in new[] { "/machines/{uuid}", "/machines/{uuid}/{secret}" })
+        {
+            app.MapPost(prefix + "/callback", CallbackAsync).WithMetadata(listener).ExcludeFromDescription();
+            app.MapPost(prefix + "/inventory", InventoryAsync).WithMetadata(listener).ExcludeFromDescription();
+        }
     }
 
     private static async Task<IResult> ServeAsync(string? path, HttpContext http, BootFiles files, ILoggerFactory logs, CancellationToken ct)
@@ -37,8 +41,9 @@ public static class BootEndpoints
         }
         catch (RenderException e)
         {
-            logs.CreateLogger("RebarProvision.Boot").LogWarning("Rendering {Path} failed: {Error}", path, e.Message);
-            return Results.Problem(statusCode: 500, title: "Template error", detail: e.Message);
+            // The log gets the template, line and message; the unauthenticated client gets nothing it could learn from.
+            logs.CreateLogger("RebarProvision.Boot").LogWarning("Rendering {Path} for {Client} failed: {Error}", path, http.Connection.RemoteIpAddress, e.Message);
+            return Results.Problem(statusCode: 500, title: "Internal Server Error", detail: "the file could not be rendered; the server log says why");
         }
         return file switch
         {
@@ -70,19 +75,37 @@ public static class BootEndpoints
     }
 
     /// <summary>An installer reports <c>status=installed</c> or <c>status=failed&amp;message=…</c>, as a form or as JSON.</summary>
-    private static async Task<IResult> CallbackAsync(string uuid, string? token, HttpContext http, ObjectCache cache, MachineTokens tokens, MachineLifecycle lifecycle, CancellationToken ct)
+    private static async Task<IResult> CallbackAsync(string uuid, string? secret, string? token, HttpContext http, ObjectCache cache, MachineTokens tokens,
+        BootSecrets secrets, MachineLifecycle lifecycle, MachineReportLimiter limiter, CancellationToken ct)
     {
-        if (cache.Get<Machine>(uuid) is not { } machine)
+        if (Authorized(uuid, secret, token, http, cache, tokens, secrets) is not { } machine)
         {
-            return Problems.NotFound($"machine {uuid} does not exist");
+            return Unauthorized();
         }
-        if (!tokens.IsValidFor(token ?? Bearer(http), machine.Uuid))
+        var json = http.Request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
+        // Only a JSON callback may carry an inventory; anything else is a status and a message.
+        var limit = json ? BoundedBody.InventoryLimit : BoundedBody.CallbackLimit;
+        if (await BoundedBody.ReadAsync(http.Request, limit, ct) is not { } body)
         {
-            return Results.Problem(statusCode: 401, title: "Unauthorized", detail: "a valid machine token for this machine is required (?token=)");
+            return BoundedBody.TooLarge(limit);
         }
-        var (status, message, report) = await ReadCallbackAsync(http.Request, ct);
+        string status;
+        string? message;
+        JsonObject? report;
         try
         {
+            (status, message, report) = ReadCallback(body, json);
+        }
+        catch (JsonException e)
+        {
+            return Problems.BadRequest(ProblemFilter.FieldOf(e.Path), e.Message.Split(" Path:", 2)[0]);
+        }
+        try
+        {
+            if (MachineLifecycle.ApplyCallback(machine.CloneAs<Machine>(), status, message, report) && !limiter.TryAcquire(machine.Uuid))
+            {
+                return TooManyReports(http);
+            }
             var updated = await lifecycle.CallbackAsync(machine.CloneAs<Machine>(), status, message, $"machine:{machine.Name}", report, ct);
             return Results.Json(new { state = updated.State, bootEnv = updated.BootEnv }, Model.ModelJson.Options);
         }
@@ -92,25 +115,37 @@ public static class BootEndpoints
         }
     }
 
-    /// <summary>The discovery image posts what it found (CPUs, memory, disks, NICs, serial, vendor) as JSON.</summary>
-    private static async Task<IResult> InventoryAsync(string uuid, string? token, HttpContext http, ObjectCache cache, MachineTokens tokens, Inventory inventory, CancellationToken ct)
+    /// <summary>
+    /// The discovery image posts what it found (CPUs, memory, disks, NICs, serial, vendor) as JSON. A report equal to
+    /// the stored one is not written again, so a machine that posts on every boot leaves one event, not one per post.
+    /// </summary>
+    private static async Task<IResult> InventoryAsync(string uuid, string? secret, string? token, HttpContext http, ObjectCache cache, MachineTokens tokens,
+        BootSecrets secrets, Inventory inventory, MachineReportLimiter limiter, CancellationToken ct)
     {
-        if (cache.Get<Machine>(uuid) is not { } machine)
+        if (Authorized(uuid, secret, token, http, cache, tokens, secrets) is not { } machine)
         {
-            return Problems.NotFound($"machine {uuid} does not exist");
+            return Unauthorized();
         }
-        if (!tokens.IsValidFor(token ?? Bearer(http), machine.Uuid))
+        if (await BoundedBody.ReadAsync(http.Request, BoundedBody.InventoryLimit, ct) is not { } body)
         {
-            return Results.Problem(statusCode: 401, title: "Unauthorized", detail: "a valid machine token for this machine is required (?token=)");
+            return BoundedBody.TooLarge(BoundedBody.InventoryLimit);
         }
         JsonObject? report;
         try
         {
-            report = await JsonSerializer.DeserializeAsync<JsonObject>(http.Request.Body, cancellationToken: ct);
+            report = JsonSerializer.Deserialize<JsonObject>(body);
         }
         catch (JsonException e)
         {
             return Problems.BadRequest(ProblemFilter.FieldOf(e.Path), e.Message.Split(" Path:", 2)[0]);
+        }
+        if (JsonNode.DeepEquals(report, machine.Inventory))
+        {
+            return Results.NoContent();
+        }
+        if (!limiter.TryAcquire(machine.Uuid))
+        {
+            return TooManyReports(http);
         }
         var copy = machine.CloneAs<Machine>();
         copy.Inventory = report;
@@ -118,21 +153,36 @@ public static class BootEndpoints
         return Results.NoContent();
     }
 
-    /// <summary>A form (<c>status=installed</c>, what busybox wget posts), JSON (<c>{"status","message","inventory"}</c>), or a bare status.</summary>
-    private static async Task<(string Status, string? Message, JsonObject? Inventory)> ReadCallbackAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>
+    /// The machine, when the token is its current one (and the secret in the path, if there is one). An unknown uuid
+    /// answers exactly as a wrong token does, so the boot port tells nobody which uuids exist.
+    /// </summary>
+    private static Machine? Authorized(string uuid, string? secret, string? token, HttpContext http, ObjectCache cache, MachineTokens tokens, BootSecrets secrets) =>
+        cache.Get<Machine>(uuid.ToLowerInvariant()) is { } machine
+        && (secret is null || secrets.Matches(machine, secret))
+        && tokens.IsValidFor(token ?? Bearer(http), machine)
+            ? machine
+            : null;
+
+    private static IResult Unauthorized() =>
+        Results.Problem(statusCode: 401, title: "Unauthorized", detail: "a valid machine token for this machine is required (?token=)");
+
+    private static IResult TooManyReports(HttpContext http)
     {
-        if (request.HasFormContentType)
+        http.Response.Headers.RetryAfter = ((int)MachineReportLimiter.Refill.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many reports",
+            detail: $"a machine may change itself {MachineReportLimiter.Burst} times in a row, then once per {MachineReportLimiter.Refill.TotalSeconds:0} s");
+    }
+
+    /// <summary>A form (<c>status=installed</c>, what busybox wget posts), JSON (<c>{"status","message","inventory"}</c>), or a bare status.</summary>
+    private static (string Status, string? Message, JsonObject? Inventory) ReadCallback(byte[] body, bool json)
+    {
+        if (json)
         {
-            var form = await request.ReadFormAsync(ct);
-            return (form["status"].ToString(), form["message"].FirstOrDefault(), null);
+            var document = JsonSerializer.Deserialize<JsonObject>(body);
+            return (document?["status"]?.ToString() ?? "", document?["message"]?.ToString(), document?["inventory"]?.DeepClone() as JsonObject);
         }
-        if (request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true)
-        {
-            var body = await JsonSerializer.DeserializeAsync<JsonObject>(request.Body, cancellationToken: ct);
-            return (body?["status"]?.ToString() ?? "", body?["message"]?.ToString(), body?["inventory"]?.DeepClone() as JsonObject);
-        }
-        using var reader = new StreamReader(request.Body);
-        var text = (await reader.ReadToEndAsync(ct)).Trim();
+        var text = System.Text.Encoding.UTF8.GetString(body).Trim();
         var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(text);
         return query.TryGetValue("status", out var status) ? (status.ToString(), query.TryGetValue("message", out var m) ? m.ToString() : null, null) : (text, null, null);
     }

@@ -16,31 +16,41 @@ namespace RebarProvision.Server.Boot;
 /// <item><c>boot/&lt;mac&gt;.ipxe</c>, <c>pxelinux.cfg/01-&lt;mac&gt;</c>, <c>grub.cfg-01-&lt;mac&gt;</c>: the machine's boot-loader document;</item>
 /// <item><c>machines/&lt;uuid&gt;/…</c> and any other path a bootenv template declares: rendered per machine (a path
 /// without a uuid is matched for the machine that holds the client's lease);</item>
+/// <item><c>machines/&lt;uuid&gt;/&lt;boot secret&gt;/…</c> (<c>env.machine_url</c>): the same files, for whoever holds the secret;</item>
 /// <item>the iPXE loaders (<c>undionly.kpxe</c>, <c>ipxe.efi</c>, <c>snponly.efi</c>, …) from Debian's ipxe package;</item>
 /// <item><c>files/…</c>: bootenv trees and images under the data directory.</item>
 /// </list>
+/// A machine's own documents go only to that machine (DESIGN §9): to the address of its current bound, unexpired
+/// lease, or to a request that carries its current boot secret. Boot-loader documents carry the secret for the next
+/// stage, so they go only to the lease address; anyone else is told the file does not exist, as for a file that
+/// does not.
 /// </summary>
 public sealed partial class BootFiles
 {
     private readonly ObjectCache _cache;
-    private readonly IStore _store;
     private readonly BootRenderer _renderer;
     private readonly ServerOptions _options;
     private readonly Discovery _discovery;
     private readonly MachineLifecycle _lifecycle;
     private readonly RecentLeases _leases;
     private readonly SecureParams _secrets;
+    private readonly BootSecrets _bootSecrets;
+    private readonly TimeProvider _time;
+    private readonly ILogger<BootFiles> _logger;
 
-    public BootFiles(ObjectCache cache, IStore store, BootRenderer renderer, ServerOptions options, Discovery discovery, MachineLifecycle lifecycle, SecureParams secrets)
+    public BootFiles(ObjectCache cache, IStore store, BootRenderer renderer, ServerOptions options, Discovery discovery, MachineLifecycle lifecycle,
+        SecureParams secrets, BootSecrets bootSecrets, TimeProvider time, ILogger<BootFiles> logger)
     {
         _secrets = secrets;
+        _bootSecrets = bootSecrets;
         _cache = cache;
-        _store = store;
         _renderer = renderer;
         _options = options;
         _discovery = discovery;
         _lifecycle = lifecycle;
-        _leases = new RecentLeases(store, TimeProvider.System);
+        _time = time;
+        _logger = logger;
+        _leases = new RecentLeases(store, time);
     }
 
     public string FilesRoot => Path.Combine(_options.DataDir, "files");
@@ -54,11 +64,11 @@ public sealed partial class BootFiles
     [GeneratedRegex("^(grub/)?grub\\.cfg-01-(?<mac>[0-9a-fA-F-]{17})$")]
     private static partial Regex GrubPath();
 
-    [GeneratedRegex("^machines/(?<uuid>[0-9a-fA-F-]{36})/")]
+    [GeneratedRegex("^machines/(?<uuid>[0-9a-fA-F-]{36})/((?<secret>[0-9a-f]{32})/)?(?<rest>.+)$")]
     private static partial Regex MachinePath();
 
     /// <param name="path">The requested path, with or without a leading '/'.</param>
-    /// <param name="client">The requesting client's address, to find its machine through its lease.</param>
+    /// <param name="client">The requesting client's address: a machine's files go to the address of its lease.</param>
     /// <param name="local">The local address the request arrived on, advertised in URLs unless configured otherwise.</param>
     /// <exception cref="RenderException">The file exists but its template failed.</exception>
     public async Task<BootFile?> ResolveAsync(string path, IPAddress? client, IPAddress? local, CancellationToken cancellationToken = default)
@@ -67,33 +77,68 @@ public sealed partial class BootFiles
         {
             return null;
         }
-        if (Loader(IpxePath(), clean) is { } ipxeMac)
+        foreach (var (pattern, loader) in LoaderDocuments)
         {
-            return await BootScriptAsync(ipxeMac, BootLoader.Ipxe, local, recordBoot: true, cancellationToken);
-        }
-        if (Loader(PxelinuxPath(), clean) is { } pxeMac)
-        {
-            return await BootScriptAsync(pxeMac, BootLoader.Pxelinux, local, recordBoot: true, cancellationToken);
-        }
-        if (Loader(GrubPath(), clean) is { } grubMac)
-        {
-            return await BootScriptAsync(grubMac, BootLoader.Grub, local, recordBoot: true, cancellationToken);
+            if (Loader(pattern, clean) is { } mac)
+            {
+                return await LeaseHolderIsAsync(mac, client, cancellationToken)
+                    ? await BootScriptAsync(mac, loader, local, recordBoot: true, cancellationToken)
+                    : Refused(clean, client);
+            }
         }
         if (clean.StartsWith("files/", StringComparison.Ordinal))
         {
             return SafePath.Resolve(FilesRoot, clean["files/".Length..]) is { } file ? new BootFile.OnDisk(file) : null;
         }
-        var machine = MachinePath().Match(clean) is { Success: true } m
-            ? _cache.Get<Machine>(m.Groups["uuid"].Value.ToLowerInvariant())
-            : await MachineByClientAsync(client, cancellationToken);
-        if (machine is not null && await ContextAsync(machine, local, cancellationToken) is { } context
+        if (MachinePath().Match(clean) is { Success: true } m)
+        {
+            return await MachineFileAsync(m, clean, client, local, cancellationToken);
+        }
+        if (await MachineByClientAsync(client, cancellationToken) is { } holder
+            && await ContextAsync(holder, local, cancellationToken) is { } context
             && _renderer.RenderMachineFile(context, clean) is { } rendered)
         {
             return new BootFile.Rendered(rendered);
         }
-        return LoaderFile(clean) is { } loader ? new BootFile.OnDisk(loader) : null;
+        return LoaderFile(clean) is { } loaderFile ? new BootFile.OnDisk(loaderFile) : null;
     }
 
+    private static readonly (Regex Pattern, BootLoader Loader)[] LoaderDocuments =
+        [(IpxePath(), BootLoader.Ipxe), (PxelinuxPath(), BootLoader.Pxelinux), (GrubPath(), BootLoader.Grub)];
+
+    /// <summary><c>machines/&lt;uuid&gt;/…</c>: with the machine's boot secret from anywhere, without it only from its lease address.</summary>
+    private async Task<BootFile?> MachineFileAsync(Match match, string clean, IPAddress? client, IPAddress? local, CancellationToken cancellationToken)
+    {
+        var uuid = match.Groups["uuid"].Value.ToLowerInvariant();
+        if (_cache.Get<Machine>(uuid) is not { } machine)
+        {
+            return null;
+        }
+        var secret = match.Groups["secret"];
+        string declared;
+        if (secret.Success && _bootSecrets.Matches(machine, secret.Value))
+        {
+            declared = $"machines/{uuid}/{match.Groups["rest"].Value}";
+        }
+        else if ((await MachineByClientAsync(client, cancellationToken))?.Uuid == machine.Uuid)
+        {
+            declared = clean;
+        }
+        else
+        {
+            return Refused(clean, client);
+        }
+        return await ContextAsync(machine, local, cancellationToken) is { } context && _renderer.RenderMachineFile(context, declared) is { } rendered
+            ? new BootFile.Rendered(rendered)
+            : null;
+    }
+
+    private BootFile? Refused(string path, IPAddress? client)
+    {
+        // Debug, not warning: anyone on the network can ask, and the log must not be theirs to fill.
+        _logger.LogDebug("Refused {Path} to {Client}: not the address of its machine's bound lease, and no boot secret", path, client);
+        return null;
+    }
     /// <summary>The boot loaders we hand out by name (DESIGN §4 step 3).</summary>
     public static readonly IReadOnlySet<string> LoaderNames = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -150,8 +195,10 @@ public sealed partial class BootFiles
         var resolved = _secrets.RevealAll(ParamResolver.Resolve(machine, _cache.Get<Profile>, _cache.All<Param>()));
         var lease = machine.HardwareAddrs.Count > 0 ? await _leases.FindAsync(machine.HardwareAddrs[0], cancellationToken) : null;
         var subnet = lease is null ? null : _cache.Get<Subnet>(lease.Subnet);
-        return new MachineRenderContext(machine, bootEnv, resolved, Environment(local))
+        var environment = Environment(local);
+        return new MachineRenderContext(machine, bootEnv, resolved, environment)
         {
+            MachineUrl = _bootSecrets.Open(machine) is { } secret ? $"{environment.ProvisionerUrl}/machines/{machine.Uuid}/{secret}" : null,
             Lease = lease,
             Subnet = subnet,
             ParamsStamp = _cache.ParamsStamp(machine),
@@ -171,15 +218,34 @@ public sealed partial class BootFiles
         return await ContextAsync(placeholder, local, cancellationToken);
     }
 
-    private async Task<Machine?> MachineByClientAsync(IPAddress? client, CancellationToken cancellationToken)
+    /// <summary>The machine whose current bound, unexpired lease has the client's address.</summary>
+    private async Task<Machine?> MachineByClientAsync(IPAddress? client, CancellationToken cancellationToken) =>
+        await BoundLeaseAtAsync(client, cancellationToken) is { } lease && HardwareAddress.TryNormalize(lease.Token, out var mac)
+            ? _cache.MachineByMac(mac)
+            : null;
+
+    /// <summary>
+    /// Whether the client's address is the bound lease of <paramref name="mac"/>, or of another MAC of the same
+    /// machine (a second NIC), so a boot-loader document goes to the machine that just got its address from us.
+    /// </summary>
+    private async Task<bool> LeaseHolderIsAsync(string mac, IPAddress? client, CancellationToken cancellationToken)
+    {
+        if (await BoundLeaseAtAsync(client, cancellationToken) is not { } lease || !HardwareAddress.TryNormalize(lease.Token, out var holder))
+        {
+            return false;
+        }
+        return holder == mac || (_cache.MachineByMac(holder) is { } a && _cache.MachineByMac(mac) is { } b && a.Uuid == b.Uuid);
+    }
+
+    private async Task<Lease?> BoundLeaseAtAsync(IPAddress? client, CancellationToken cancellationToken)
     {
         if (client is null || client.IsIPv4MappedToIPv6 is false && client.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
         {
             return null;
         }
         var address = client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client;
-        var lease = await _store.Leases.GetAsync(address.ToString(), cancellationToken);
-        return lease is not null && HardwareAddress.TryNormalize(lease.Token, out var mac) ? _cache.MachineByMac(mac) : null;
+        var lease = await _leases.AtAsync(address.ToString(), cancellationToken);
+        return lease is { State: LeaseState.Bound } && lease.ExpiresAt > _time.GetUtcNow() ? lease : null;
     }
 
     public RenderEnvironment Environment(IPAddress? local)

@@ -5,9 +5,10 @@ using RebarProvision.Store;
 namespace RebarProvision.Server.Boot;
 
 /// <summary>
-/// Leases by MAC for renders, remembered for two seconds: a booting machine fetches several files within a second,
-/// and a database round trip per file would dominate the render. A lease changed meanwhile is seen two seconds late,
-/// which no template that prints an address can notice within one boot.
+/// Leases by MAC and by address for the boot service, remembered for two seconds: a booting machine fetches several
+/// files within a second, and a database round trip per file would dominate the render. A lease changed meanwhile is
+/// seen two seconds late, which no template that prints an address can notice within one boot, and which gives a
+/// machine whose lease just ended at most two more seconds of its own files.
 /// </summary>
 public sealed class RecentLeases
 {
@@ -17,6 +18,7 @@ public sealed class RecentLeases
     private readonly IStore _store;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, (Lease? Lease, DateTimeOffset FetchedAt)> _byMac = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (Lease? Lease, DateTimeOffset FetchedAt)> _byAddress = new(StringComparer.Ordinal);
 
     public RecentLeases(IStore store, TimeProvider time)
     {
@@ -24,19 +26,31 @@ public sealed class RecentLeases
         _time = time;
     }
 
-    public async Task<Lease?> FindAsync(string mac, CancellationToken cancellationToken)
+    /// <summary>The MAC's most recent lease, in any state.</summary>
+    public Task<Lease?> FindAsync(string mac, CancellationToken cancellationToken) =>
+        RememberedAsync(_byMac, mac, _store.Leases.FindByTokenAsync, cancellationToken);
+
+    /// <summary>The lease row of an address, in any state.</summary>
+    public Task<Lease?> AtAsync(string address, CancellationToken cancellationToken) =>
+        RememberedAsync(_byAddress, address, _store.Leases.GetAsync, cancellationToken);
+
+    private async Task<Lease?> RememberedAsync(
+        ConcurrentDictionary<string, (Lease? Lease, DateTimeOffset FetchedAt)> remembered,
+        string key,
+        Func<string, CancellationToken, Task<Lease?>> fetch,
+        CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        if (_byMac.TryGetValue(mac, out var known) && now - known.FetchedAt < Freshness)
+        if (remembered.TryGetValue(key, out var known) && now - known.FetchedAt < Freshness)
         {
             return known.Lease;
         }
-        var lease = await _store.Leases.FindByTokenAsync(mac, cancellationToken);
-        if (_byMac.Count >= MaxEntries)
+        var lease = await fetch(key, cancellationToken);
+        if (remembered.Count >= MaxEntries)
         {
-            _byMac.Clear();
+            remembered.Clear();
         }
-        _byMac[mac] = (lease, now);
+        remembered[key] = (lease, now);
         return lease;
     }
 }

@@ -57,15 +57,19 @@ public static class ServerHost
         var cache = new ObjectCache();
         await cache.LoadAsync(store, cancellationToken);
         builder.Services.AddSingleton(cache);
-        builder.Services.AddSingleton(new SecureParams(SecureParams.LoadOrCreateKey(options.DataDir)));
+        var secureParams = new SecureParams(SecureParams.LoadOrCreateKey(options.DataDir));
+        builder.Services.AddSingleton(secureParams);
+        var bootSecrets = new BootSecrets(secureParams);
+        builder.Services.AddSingleton(bootSecrets);
         builder.Services.AddSingleton<Inventory>();
         builder.Services.AddApiAccess();
-        var tokens = new MachineTokens(MachineTokens.LoadOrCreateKey(options.DataDir), TimeProvider.System);
+        var tokens = new MachineTokens(MachineTokens.LoadOrCreateKey(options.DataDir), bootSecrets, TimeProvider.System);
         builder.Services.AddSingleton(tokens);
-        builder.Services.AddSingleton(new BootRenderer(new TemplateSandbox(cache, machine => tokens.Issue(machine.Uuid))));
+        builder.Services.AddSingleton(new BootRenderer(new TemplateSandbox(cache, tokens.Issue)));
         builder.Services.AddSingleton<Discovery>();
         builder.Services.AddSingleton<MachineLifecycle>();
         builder.Services.AddSingleton<BootFiles>();
+        builder.Services.AddSingleton<MachineReportLimiter>();
         builder.Services.AddPowerControl();
         builder.Services.AddHostedService<StuckMachines>().AddHostedService<EventRetention>();
         if (options.DhcpInterfaces.Count > 0)

@@ -33,10 +33,20 @@ public sealed class MachineLifecycle
 
     /// <summary>
     /// Applies a callback: <c>installed</c> or <c>failed</c> from an installer, or <c>discovered</c> from the discovery
-    /// image with its inventory report (CPUs, memory, disks, NICs, serial, vendor).
+    /// image with its inventory report (CPUs, memory, disks, NICs, serial, vendor). A callback that changes nothing
+    /// (the same report again) is not written, so repeating it leaves no event.
     /// </summary>
-    public async Task<Machine> CallbackAsync(Machine machine, string status, string? message, string actor, JsonObject? inventory = null, CancellationToken cancellationToken = default)
+    public async Task<Machine> CallbackAsync(Machine machine, string status, string? message, string actor, JsonObject? inventory = null, CancellationToken cancellationToken = default) =>
+        ApplyCallback(machine, status, message, inventory)
+            ? (Machine)await _inventory.UpdateAsync(machine, machine.Revision, actor, cancellationToken)
+            : machine;
+
+    /// <summary>Applies a callback to <paramref name="machine"/> in place, storing nothing.</summary>
+    /// <returns>Whether the machine changed.</returns>
+    /// <exception cref="ValidationFailedException">The status is unknown, or a discovered callback has no inventory.</exception>
+    public static bool ApplyCallback(Machine machine, string status, string? message, JsonObject? inventory)
     {
+        var before = (machine.State, machine.StateMessage, machine.BootEnv, Inventory: machine.Inventory?.DeepClone());
         if (inventory is not null)
         {
             machine.Inventory = inventory;
@@ -63,8 +73,13 @@ public sealed class MachineLifecycle
             default:
                 throw new ValidationFailedException("status", "must be installed, failed or discovered");
         }
-        return (Machine)await _inventory.UpdateAsync(machine, machine.Revision, actor, cancellationToken);
+        return before.State != machine.State || before.StateMessage != machine.StateMessage || before.BootEnv != machine.BootEnv
+            || !JsonNode.DeepEquals(before.Inventory, machine.Inventory);
     }
+
+    /// <summary>Revokes the machine's callback tokens and boot URLs by giving it a new boot secret.</summary>
+    public Task<Machine> RotateSecretAsync(Machine machine, string actor, CancellationToken cancellationToken = default) =>
+        _inventory.RotateBootSecretAsync(machine, actor, cancellationToken);
 
     /// <summary>Reimage: point the machine at a bootenv (and profiles) and mark it provisioning.</summary>
     public async Task<Machine> ReimageAsync(Machine machine, string bootEnv, IReadOnlyList<string>? profiles, string actor, CancellationToken cancellationToken = default)

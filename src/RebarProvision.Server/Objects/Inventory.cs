@@ -1,5 +1,6 @@
 using RebarProvision.Model;
 using RebarProvision.Server.Api;
+using RebarProvision.Server.Boot;
 using RebarProvision.Server.Events;
 using RebarProvision.Server.Machines;
 using RebarProvision.Server.Secrets;
@@ -19,9 +20,11 @@ public sealed class Inventory
     private readonly ObjectCache _cache;
     private readonly SecureParams _secrets;
     private readonly TimeProvider _time;
+    private readonly BootSecrets _bootSecrets;
 
-    public Inventory(IStore store, EventBus events, ObjectCache cache, SecureParams secrets, TimeProvider time)
+    public Inventory(IStore store, EventBus events, ObjectCache cache, SecureParams secrets, BootSecrets bootSecrets, TimeProvider time)
     {
+        _bootSecrets = bootSecrets;
         _store = store;
         _events = events;
         _cache = cache;
@@ -43,6 +46,7 @@ public sealed class Inventory
         if (value is Machine created)
         {
             TrackProvisioning(created, null);
+            created.BootSecret = _bootSecrets.NewSealed(created.Uuid);
         }
         var stored = await _store.Objects.CreateAsync(value, cancellationToken);
         _cache.Apply(stored);
@@ -51,7 +55,14 @@ public sealed class Inventory
         return stored;
     }
 
-    public async Task<StoredObject> UpdateAsync(StoredObject value, long? expectedRevision, string actor, CancellationToken cancellationToken = default)
+    public Task<StoredObject> UpdateAsync(StoredObject value, long? expectedRevision, string actor, CancellationToken cancellationToken = default) =>
+        WriteAsync(value, expectedRevision, actor, rotateBootSecret: false, cancellationToken);
+
+    /// <summary>Updates the machine with a new boot secret: the URLs and callback tokens it was handed stop working.</summary>
+    public async Task<Machine> RotateBootSecretAsync(Machine machine, string actor, CancellationToken cancellationToken = default) =>
+        (Machine)await WriteAsync(machine, machine.Revision, actor, rotateBootSecret: true, cancellationToken);
+
+    private async Task<StoredObject> WriteAsync(StoredObject value, long? expectedRevision, string actor, bool rotateBootSecret, CancellationToken cancellationToken)
     {
         await PrepareAsync(value, cancellationToken);
         if (value is Machine machine && await _store.Objects.GetAsync(ObjectKind.Machines, machine.Key, cancellationToken) is Machine current)
@@ -62,6 +73,9 @@ public sealed class Inventory
                 machine.State = MachineState.Provisioning;
             }
             TrackProvisioning(machine, current);
+            machine.BootSecret = rotateBootSecret || Reimaged(machine, current) || current.BootSecret is null
+                ? _bootSecrets.NewSealed(machine.Uuid)
+                : current.BootSecret;
         }
         var stored = await _store.Objects.UpdateAsync(value, expectedRevision, cancellationToken);
         _cache.Apply(stored);
@@ -106,6 +120,10 @@ public sealed class Inventory
             machine.ProvisioningSince ??= current.ProvisioningSince ?? _time.GetUtcNow();
         }
     }
+
+    /// <summary>A reimage (entering provisioning, or a reimage restarting it) hands the machine a new boot secret.</summary>
+    private static bool Reimaged(Machine machine, Machine current) =>
+        machine.State == MachineState.Provisioning && machine.ProvisioningSince != current.ProvisioningSince;
 
     public static ObjectKind KindOf(StoredObject value) =>
         ObjectKind.Documents.First(k => k.ClrType == value.GetType());

@@ -37,8 +37,9 @@ public sealed class BootTftpSource : ITftpFileSource
         }
         catch (RenderException e)
         {
+            // The log names template and line; the client, who sent no credentials, learns nothing from the answer.
             _logger.LogWarning("TFTP {Path} for {Client}: {Error}", path, client, e.Message);
-            return TftpFileResult.Error(TftpErrorCode.NotDefined, "template error: " + e.Message);
+            return TftpFileResult.Error(TftpErrorCode.NotDefined, "the file could not be rendered");
         }
     }
 

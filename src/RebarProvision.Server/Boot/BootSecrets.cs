@@ -1,0 +1,56 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using RebarProvision.Model;
+using RebarProvision.Server.Secrets;
+
+namespace RebarProvision.Server.Boot;
+
+/// <summary>
+/// A machine's per-boot secret (<see cref="Machine.BootSecret"/>): 128 random bits, written as 32 hex digits so every
+/// boot loader, kernel command line and shell passes it through untouched. Stored sealed with the params key under
+/// the machine's uuid, so it is redacted wherever secure values are, survives restarts, reaches every HA node with the
+/// machine, and a sealed secret copied onto another machine does not open.
+/// </summary>
+public sealed class BootSecrets
+{
+    private const int SecretBytes = 16;
+
+    private readonly SecureParams _sealer;
+
+    public BootSecrets(SecureParams sealer)
+    {
+        _sealer = sealer;
+    }
+
+    /// <summary>A fresh secret for the machine with <paramref name="uuid"/>, sealed for storage.</summary>
+    public JsonObject NewSealed(string uuid) =>
+        _sealer.Seal(SealName(uuid), JsonValue.Create(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(SecretBytes))));
+
+    /// <summary>The machine's secret in plain text; null when it has none, or it does not open (altered, moved, another key).</summary>
+    public string? Open(Machine machine)
+    {
+        if (machine.BootSecret is null)
+        {
+            return null;
+        }
+        try
+        {
+            return _sealer.Reveal(SealName(machine.Uuid), machine.BootSecret) is JsonValue v && v.TryGetValue<string>(out var plain) ? plain : null;
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether <paramref name="given"/> is this machine's current secret (compared in fixed time).</summary>
+    public bool Matches(Machine machine, string given)
+    {
+        var secret = Open(machine);
+        return secret is not null
+            && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(secret), Encoding.ASCII.GetBytes(given));
+    }
+
+    private static string SealName(string uuid) => $"machine:{uuid}:boot-secret";
+}
