@@ -154,7 +154,7 @@ public sealed class TemplateSandbox
             var b = machine.BootEnv;
             globals["bootenv"] = Model(b.Revision == 0 ? null : $"bootenv|{b.Name}|{b.Revision}", b);
             globals["params"] = _models.GetOrAdd(
-                m.Revision == 0 || machine.ParamsStamp is null ? null : $"params|{m.Uuid}|{m.Revision}|{machine.ParamsStamp}",
+                m.Revision == 0 || machine.ParamsStamp is null ? null : $"params|{m.Uuid}|{m.Revision}|{machine.ParamsStamp}|{machine.Mask}",
                 () => ScriptValues.FromJson(new JsonObject(machine.Params.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))), frozen: true)!);
             globals["subnet"] = machine.Subnet is { } s ? Model(s.Revision == 0 ? null : $"subnet|{s.Name}|{s.Revision}", s) : null;
             globals["lease"] = machine.Lease is { } l ? Model(l.Revision == 0 ? null : $"lease|{l.Addr}|{l.Revision}", l) : null;
@@ -247,6 +247,11 @@ public sealed class TemplateSandbox
     {
         var machine = ((SandboxContext)context).Machine
             ?? throw new ScriptRuntimeException(span, "token needs a machine to issue the token for");
+        // A machine token is a credential of the machine: whoever may not read secrets may not hold it either.
+        if (machine.Mask is not null)
+        {
+            return machine.Mask;
+        }
         return _issueToken?.Invoke(machine.Machine)
             ?? throw new ScriptRuntimeException(span, "no token issuer is configured for this render");
     }

@@ -1,5 +1,6 @@
 using RebarProvision.Model;
 using RebarProvision.Rendering;
+using RebarProvision.Server.Auth;
 using RebarProvision.Server.Boot;
 using RebarProvision.Server.Machines;
 using RebarProvision.Server.Objects;
@@ -70,15 +71,21 @@ public static class MachineActionEndpoints
     }
 
     /// <summary>
-    /// Exactly what the machine would receive: <c>ipxe</c>, <c>pxelinux</c> and <c>grub</c> name its boot-loader
-    /// documents; any other path is one of its bootenv's templates (e.g. <c>machines/&lt;uuid&gt;/user-data</c>, or
-    /// just <c>user-data</c>).
+    /// What the machine would receive: <c>ipxe</c>, <c>pxelinux</c> and <c>grub</c> name its boot-loader documents;
+    /// any other path is one of its bootenv's templates (e.g. <c>machines/&lt;uuid&gt;/user-data</c>, or just
+    /// <c>user-data</c>). Exactly so for admins; for everyone else (operators, and a machine's own token, which a
+    /// template could have shown an operator) secure params and the machine token are masked, because an operator
+    /// who may edit templates could otherwise print any secret here.
     /// </summary>
-    private static async Task<IResult> RenderAsync(string id, string path, HttpContext http, Inventory inventory, BootFiles files, BootRenderer renderer, CancellationToken ct)
+    private static async Task<IResult> RenderAsync(string id, string path, HttpContext http, Inventory inventory, ObjectCache cache, BootFiles files, BootRenderer renderer, CancellationToken ct)
     {
         var machine = await inventory.Objects.FindMachineAsync(id, ct) ?? throw new StoreNotFoundException($"machines/{id} does not exist");
         var context = await files.ContextAsync(machine, http.Connection.LocalIpAddress, ct)
             ?? throw new ValidationFailedException("bootEnv", $"bootenv '{machine.BootEnv}' does not exist");
+        if (!RebarClaims.MayReadSecrets(http.User))
+        {
+            context = context.WithSecretsMasked(SecureParams.SecretNames(machine, cache.Get<Profile>, cache.All<Param>().ToList()), SecureParams.Redacted);
+        }
         try
         {
             RenderedFile? file = path switch
