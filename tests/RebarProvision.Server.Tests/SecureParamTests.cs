@@ -164,6 +164,55 @@ public sealed class SecureParamTests
         AssertNoSecret(problem, "a template error shown to an operator");
     }
 
+    [Fact]
+    public async Task A_secure_params_default_is_sealed_in_the_database_file_and_shown_only_to_admins_and_the_machine()
+    {
+        const string DefaultSecret = "default-s3cret-value-5d2e";
+        await using var server = await TestServer.StartAsync();
+        await (await server.Api.PostJsonAsync("params", $$$"""{"name":"root/password","secure":true,"schema":{"type":"string","default":"{{{DefaultSecret}}}"}}""")).Expect(HttpStatusCode.Created);
+        await (await server.Api.PostJsonAsync("params", """{"name":"late/password","schema":{"type":"string","default":"late-default-s3cret"}}""")).Expect(HttpStatusCode.Created);
+        await (await server.Api.PutJsonAsync("params/late/password", """{"name":"late/password","secure":true,"schema":{"type":"string","default":"late-default-s3cret"}}""")).Expect(HttpStatusCode.OK);
+        await (await server.Api.PostJsonAsync("bootenvs", """{"name":"tiny","kernel":"k","templates":[{"name":"user-data","path":"machines/{{ machine.uuid }}/user-data","contents":"root: {{ param 'root/password' }} late: {{ param 'late/password' }}"}]}""")).Expect(HttpStatusCode.Created);
+        await (await server.Api.PostJsonAsync("machines", """{"name":"m1","bootEnv":"tiny"}""")).Expect(HttpStatusCode.Created);
+
+        var asAdmin = await (await (await server.Api.GetAsync("params/root/password")).Expect(HttpStatusCode.OK)).JsonAsync();
+        Assert.Equal(DefaultSecret, asAdmin["schema"]!["default"]!.GetValue<string>());
+        var rendered = await (await (await server.Api.GetAsync("machines/m1/render/user-data")).Expect(HttpStatusCode.OK)).Content.ReadAsStringAsync();
+        Assert.Equal($"root: {DefaultSecret} late: late-default-s3cret", rendered);
+
+        var token = await AuthClients.MintAsync(server.Api, """{"role":"readonly"}""");
+        using var reader = AuthClients.Bearer(server, token);
+        var seen = new StringBuilder();
+        foreach (var path in new[] { "params", "params/root/password", "events", "content" })
+        {
+            seen.Append(await (await (await reader.GetAsync(path)).Expect(HttpStatusCode.OK)).Content.ReadAsStringAsync());
+        }
+        var asReader = await (await reader.GetAsync("params/root/password")).JsonAsync();
+        Assert.Equal("********", asReader["schema"]!["default"]!.GetValue<string>());
+        Assert.DoesNotContain(DefaultSecret, seen.ToString());
+        // The late one was public until declared secure (its first event shows it); from then on it is redacted.
+        var late = await (await reader.GetAsync("params/late/password")).JsonAsync();
+        Assert.Equal("********", late["schema"]!["default"]!.GetValue<string>());
+
+        // An operator's edit that sends the placeholder back keeps the secret, and a wrong type is still refused.
+        await AuthClients.CreateUserAsync(server, "olga", "operator", "olga-password-1");
+        using var olga = AuthClients.Basic(server, "olga", "olga-password-1");
+        var edited = await (await olga.GetAsync("params/root/password")).JsonAsync();
+        edited["description"] = "root's password";
+        await (await olga.PutJsonAsync("params/root/password", edited.ToJsonString())).Expect(HttpStatusCode.OK);
+        var kept = await (await server.Api.GetAsync("params/root/password")).JsonAsync();
+        Assert.Equal(DefaultSecret, kept["schema"]!["default"]!.GetValue<string>());
+        await (await olga.PutJsonAsync("params/root/password", """{"name":"root/password","secure":true,"schema":{"type":"string","default":7}}""")).Expect(HttpStatusCode.BadRequest);
+
+        var dataDir = server.Options.DataDir;
+        await server.StopAsync();
+        foreach (var file in Directory.EnumerateFiles(dataDir, "*", SearchOption.AllDirectories))
+        {
+            var bytes = Encoding.UTF8.GetString(await File.ReadAllBytesAsync(file));
+            Assert.False(bytes.Contains(DefaultSecret, StringComparison.Ordinal), $"the secure default is in plain text in {file}");
+        }
+    }
+
     private static void AssertNoSecret(string text, string where)
     {
         Assert.False(text.Contains(MachineSecret, StringComparison.Ordinal), $"the machine's secret is in plain text in {where}");

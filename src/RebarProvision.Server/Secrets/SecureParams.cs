@@ -160,6 +160,42 @@ public sealed class SecureParams
         return foreign;
     }
 
+    /// <summary>
+    /// Seals, in place, the schema default of a param declared secure: a default reaches machines like any other
+    /// value, so it is kept and shown like one. The placeholder keeps the sealed default the param had; a sealed
+    /// default stays sealed when the param stops being secure (an operator may edit params but not read secrets).
+    /// </summary>
+    /// <returns>False when the default is sealed with another server's key or was altered.</returns>
+    public bool SealDefault(Param param, Param? previous)
+    {
+        var value = param.Schema.Default;
+        if (IsSealed(value))
+        {
+            return CanReveal(param.Name, value);
+        }
+        if (IsPlaceholder(value) && IsSealed(previous?.Schema.Default))
+        {
+            param.Schema.Default = previous!.Schema.Default!.DeepClone();
+        }
+        else if (param.Secure && value is not null)
+        {
+            param.Schema.Default = Seal(param.Name, value);
+        }
+        return true;
+    }
+
+    /// <summary>A copy of the param with its default opened, to check the default against the schema.</summary>
+    public Param WithDefaultOpened(Param param)
+    {
+        if (!IsSealed(param.Schema.Default))
+        {
+            return param;
+        }
+        var opened = param.CloneAs<Param>();
+        opened.Schema.Default = Reveal(param.Name, param.Schema.Default);
+        return opened;
+    }
+
     private static bool IsPlaceholder(JsonNode? value) =>
         value is JsonValue placeholder && placeholder.TryGetValue<string>(out var text) && text == Redacted;
 
