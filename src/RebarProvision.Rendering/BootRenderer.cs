@@ -220,7 +220,8 @@ public sealed class BootRenderer
             parameters, Sandbox.Templates.Revision,
             context.Subnet?.Name, context.Subnet?.Revision,
             context.Lease?.Addr, context.Lease?.Revision,
-            context.Environment.ProvisionerUrl, context.Environment.ApiUrl, context.MachineUrl);
+            context.Environment.ProvisionerUrl, context.Environment.ApiUrl, context.MachineUrl,
+            context.Mask);
     }
 
     private static string ParamsHash(IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?> parameters)

@@ -33,4 +33,25 @@ public sealed record MachineRenderContext(
     /// declared params), e.g. the highest revision among them. When null a hash of the resolved params is used.
     /// </summary>
     public string? ParamsStamp { get; init; }
+
+    /// <summary>
+    /// Set when the output goes to someone who may not read secrets (a render preview for a non-admin): the values
+    /// of secure params and the machine's callback token read as this text instead, whatever the template does with
+    /// them. Null when the output goes to the machine itself or to an admin.
+    /// </summary>
+    public string? Mask { get; init; }
+
+    /// <summary>This context with the values of <paramref name="secureParams"/> (and the machine token) replaced by <paramref name="mask"/>.</summary>
+    public MachineRenderContext WithSecretsMasked(IEnumerable<string> secureParams, string mask)
+    {
+        var masked = new Dictionary<string, JsonNode?>(Params, StringComparer.Ordinal);
+        foreach (var name in secureParams)
+        {
+            if (masked.ContainsKey(name))
+            {
+                masked[name] = JsonValue.Create(mask);
+            }
+        }
+        return this with { Params = masked, Mask = mask };
+    }
 }

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -57,41 +56,5 @@ internal static class ScriptValues
                     _ => null,
                 };
         }
-    }
-
-    public static JsonNode? ToJson(object? value) => value switch
-    {
-        null => null,
-        string s => JsonValue.Create(s),
-        bool b => JsonValue.Create(b),
-        int i => JsonValue.Create(i),
-        long l => JsonValue.Create(l),
-        double d => JsonValue.Create(d),
-        float f => JsonValue.Create(f),
-        decimal m => JsonValue.Create(m),
-        System.Numerics.BigInteger big => JsonNode.Parse(big.ToString(CultureInfo.InvariantCulture)),
-        IDictionary<string, object?> map => ToJsonObject(map),
-        IEnumerable list => ToJsonArray(list),
-        _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)),
-    };
-
-    private static JsonObject ToJsonObject(IDictionary<string, object?> map)
-    {
-        var obj = new JsonObject();
-        foreach (var (key, child) in map)
-        {
-            obj[key] = ToJson(child);
-        }
-        return obj;
-    }
-
-    private static JsonArray ToJsonArray(IEnumerable list)
-    {
-        var array = new JsonArray();
-        foreach (var child in list)
-        {
-            array.Add(ToJson(child));
-        }
-        return array;
     }
 }

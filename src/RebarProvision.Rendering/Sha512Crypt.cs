@@ -29,31 +29,8 @@ public static class Sha512Crypt
     /// <param name="salt">Up to 16 characters (longer is cut, as the spec says), optionally preceded by <c>rounds=N$</c>.</param>
     public static string Hash(string password, string salt)
     {
-        var rounds = DefaultRounds;
-        var customRounds = false;
-        if (salt.StartsWith("$6$", StringComparison.Ordinal))
-        {
-            salt = salt[3..];
-        }
-        if (salt.StartsWith("rounds=", StringComparison.Ordinal))
-        {
-            var end = salt.IndexOf('$', StringComparison.Ordinal);
-            if (end > 7 && long.TryParse(salt.AsSpan(7, end - 7), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
-            {
-                rounds = (int)Math.Clamp(n, 1000, 999_999_999);
-                customRounds = true;
-                salt = salt[(end + 1)..];
-            }
-        }
-        var dollar = salt.IndexOf('$', StringComparison.Ordinal);
-        if (dollar >= 0)
-        {
-            salt = salt[..dollar];
-        }
-        if (salt.Length > MaxSaltLength)
-        {
-            salt = salt[..MaxSaltLength];
-        }
+        var (rounds, customRounds, saltText) = ParseSalt(salt);
+        salt = saltText;
 
         var p = Encoding.UTF8.GetBytes(password);
         var s = Encoding.UTF8.GetBytes(salt);
@@ -115,6 +92,39 @@ public static class Sha512Crypt
         }
         Encode(text, result[63], 2);
         return text.ToString();
+    }
+
+    /// <summary>The rounds a salt asks for, as <see cref="Hash(string, string)"/> would run them.</summary>
+    public static int RoundsOf(string salt) => ParseSalt(salt).Rounds;
+
+    private static (int Rounds, bool Custom, string Salt) ParseSalt(string salt)
+    {
+        var rounds = DefaultRounds;
+        var customRounds = false;
+        if (salt.StartsWith("$6$", StringComparison.Ordinal))
+        {
+            salt = salt[3..];
+        }
+        if (salt.StartsWith("rounds=", StringComparison.Ordinal))
+        {
+            var end = salt.IndexOf('$', StringComparison.Ordinal);
+            if (end > 7 && long.TryParse(salt.AsSpan(7, end - 7), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            {
+                rounds = (int)Math.Clamp(n, 1000, 999_999_999);
+                customRounds = true;
+                salt = salt[(end + 1)..];
+            }
+        }
+        var dollar = salt.IndexOf('$', StringComparison.Ordinal);
+        if (dollar >= 0)
+        {
+            salt = salt[..dollar];
+        }
+        if (salt.Length > MaxSaltLength)
+        {
+            salt = salt[..MaxSaltLength];
+        }
+        return (rounds, customRounds, salt);
     }
 
     private static string NewSalt()

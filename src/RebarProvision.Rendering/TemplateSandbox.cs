@@ -154,7 +154,7 @@ public sealed class TemplateSandbox
             var b = machine.BootEnv;
             globals["bootenv"] = Model(b.Revision == 0 ? null : $"bootenv|{b.Name}|{b.Revision}", b);
             globals["params"] = _models.GetOrAdd(
-                m.Revision == 0 || machine.ParamsStamp is null ? null : $"params|{m.Uuid}|{m.Revision}|{machine.ParamsStamp}",
+                m.Revision == 0 || machine.ParamsStamp is null ? null : $"params|{m.Uuid}|{m.Revision}|{machine.ParamsStamp}|{machine.Mask}",
                 () => ScriptValues.FromJson(new JsonObject(machine.Params.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))), frozen: true)!);
             globals["subnet"] = machine.Subnet is { } s ? Model(s.Revision == 0 ? null : $"subnet|{s.Name}|{s.Revision}", s) : null;
             globals["lease"] = machine.Lease is { } l ? Model(l.Revision == 0 ? null : $"lease|{l.Addr}|{l.Revision}", l) : null;
@@ -186,9 +186,9 @@ public sealed class TemplateSandbox
         builtins.Remove("include");
         builtins.Import("include", new Func<TemplateContext, SourceSpan, string, string>(Include));
         builtins.Import("token", new Func<TemplateContext, SourceSpan, string>(Token));
-        builtins.Import("sha512crypt", new Func<string, string?, string>(Sha512CryptFunction));
-        builtins.Import("to_json", new Func<object?, bool, string>(ToJson));
-        builtins.Import("to_yaml", new Func<object?, string>(ToYaml));
+        builtins.Import("sha512crypt", new Func<TemplateContext, SourceSpan, string, string?, string>(Sha512CryptFunction));
+        builtins.Import("to_json", new Func<TemplateContext, SourceSpan, object?, bool, string>(ToJson));
+        builtins.Import("to_yaml", new Func<TemplateContext, SourceSpan, object?, string>(ToYaml));
         // The builtins are shared by every render, so no template may change them.
         foreach (var value in builtins.Values)
         {
@@ -248,17 +248,37 @@ public sealed class TemplateSandbox
     {
         var machine = ((SandboxContext)context).Machine
             ?? throw new ScriptRuntimeException(span, "token needs a machine to issue the token for");
+        // A machine token is a credential of the machine: whoever may not read secrets may not hold it either.
+        if (machine.Mask is not null)
+        {
+            return machine.Mask;
+        }
         return _issueToken?.Invoke(machine.Machine)
             ?? throw new ScriptRuntimeException(span, "no token issuer is configured for this render");
     }
 
-    private static string Sha512CryptFunction(string password, string? salt = null) =>
-        salt is null ? Sha512Crypt.Hash(password) : Sha512Crypt.Hash(password, salt);
+    private static string Sha512CryptFunction(TemplateContext context, SourceSpan span, string password, string? salt = null)
+    {
+        var limits = ((SandboxContext)context).Sandbox.Limits;
+        var rounds = salt is null ? 0 : Sha512Crypt.RoundsOf(salt);
+        if (rounds > limits.MaxCryptRounds)
+        {
+            throw new ScriptRuntimeException(span, $"sha512crypt: rounds={rounds} is above the limit of {limits.MaxCryptRounds}");
+        }
+        if (System.Text.Encoding.UTF8.GetByteCount(password) > limits.MaxCryptPasswordBytes)
+        {
+            throw new ScriptRuntimeException(span, $"sha512crypt: the password is longer than {limits.MaxCryptPasswordBytes} bytes");
+        }
+        return salt is null ? Sha512Crypt.Hash(password) : Sha512Crypt.Hash(password, salt);
+    }
 
-    private static string ToJson(object? value, bool indented = false) =>
-        (ScriptValues.ToJson(value) ?? JsonValue.Create((string?)null))?.ToJsonString(indented ? IndentedJson : CompactJson) ?? "null";
+    private static string ToJson(TemplateContext context, SourceSpan span, object? value, bool indented = false) =>
+        (Json(context, span, value, "to_json") ?? JsonValue.Create((string?)null))?.ToJsonString(indented ? IndentedJson : CompactJson) ?? "null";
 
-    private static string ToYaml(object? value) => YamlText.Write(ScriptValues.ToJson(value));
+    private static string ToYaml(TemplateContext context, SourceSpan span, object? value) => YamlText.Write(Json(context, span, value, "to_yaml"));
+
+    private static JsonNode? Json(TemplateContext context, SourceSpan span, object? value, string helper) =>
+        TemplateValueJson.Convert(value, ((SandboxContext)context).Sandbox.Limits, span, helper);
 
     private static readonly JsonSerializerOptions CompactJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

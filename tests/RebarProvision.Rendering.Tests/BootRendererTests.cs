@@ -165,4 +165,34 @@ public sealed class BootRendererTests
             Assert.Equal($"instance-id: {machine.Uuid}\nlocal-hostname: node{i}\n", file?.Contents);
         });
     }
+
+    [Fact]
+    public async Task Concurrent_requests_for_one_uncached_file_render_it_once_and_share_the_result()
+    {
+        var issued = 0;
+        using var everyoneAsked = new CountdownEvent(16);
+        var sandbox = new TemplateSandbox(ContentFolder.LoadTemplates(), machine =>
+        {
+            Interlocked.Increment(ref issued);
+            // Hold the first render until every caller has asked (and a moment more for them to reach the cache).
+            everyoneAsked.Wait(TimeSpan.FromSeconds(30));
+            Thread.Sleep(300);
+            return "tok";
+        });
+        var renderer = new BootRenderer(sandbox);
+        var bootEnv = Installer();
+        bootEnv.Templates[0].Contents = "token {{ token }}\n";
+        var context = Samples.Context(bootEnv: bootEnv);
+        var path = $"machines/{context.Machine.Uuid}/preseed.cfg";
+
+        var files = Enumerable.Range(0, 16).Select(_ => Task.Factory.StartNew(() =>
+        {
+            everyoneAsked.Signal();
+            return renderer.RenderMachineFile(context, path);
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        var rendered = await Task.WhenAll(files).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.All(rendered, f => Assert.Equal("token tok\n", f?.Contents));
+        Assert.Equal(1, issued);
+    }
 }

@@ -151,4 +151,48 @@ public sealed class SandboxTests
         Assert.Equal("- \"52:54:00:12:34:56\"\n- \"52:54:00:12:34:57\"\n", Sandbox().Render("t", "{{ machine.hardwareAddrs | to_yaml }}", context));
         Assert.Equal("a: 1\nb:\n  - x\n  - c: \"yes\"\n    d: true\n", Sandbox().Render("t", "{{ {a: 1, b: ['x', {c: 'yes', d: true}]} | to_yaml }}", context));
     }
+
+    [Theory]
+    [InlineData("to_json")]
+    [InlineData("to_yaml")]
+    public void Writing_a_value_that_contains_itself_fails_at_its_line_instead_of_ending_the_process(string helper)
+    {
+        var error = Fails(() => Sandbox().Render("loop", $"ok\n{{{{ x = {{a: 1}}; x.self = x; x | {helper} }}}}", Samples.Context()), TimeSpan.FromSeconds(5));
+        Assert.Equal("loop", error.TemplateName);
+        Assert.Equal(2, error.Line);
+        Assert.Equal($"{helper}: the value contains itself", error.Reason);
+    }
+
+    [Fact]
+    public void Writing_a_value_that_shares_its_parts_fails_at_the_element_limit_instead_of_exhausting_memory()
+    {
+        // Ten levels of ten references to the level below: 10^10 elements to write, built in a few assignments.
+        var build = "a = [1,2,3,4,5,6,7,8,9,10]\n" + string.Concat(Enumerable.Repeat("a = [a,a,a,a,a,a,a,a,a,a]\n", 10));
+        var error = Fails(() => Sandbox().Render("huge", $"{{{{ {build} }}}}ok\n{{{{ a | to_json }}}}", Samples.Context()), TimeSpan.FromSeconds(10));
+        Assert.Equal("huge", error.TemplateName);
+        Assert.Equal(13, error.Line);
+        Assert.Equal($"to_json: the value has more than {RenderLimits.Default.MaxValueNodes} elements", error.Reason);
+    }
+
+    [Fact]
+    public void Writing_a_deeply_nested_value_fails_naming_the_depth_limit()
+    {
+        var error = Fails(() => Sandbox().Render("deep", "ok\n{{ x = [] ; for i in 1..100 ; x = [x] ; end ; x | to_yaml }}", Samples.Context()), TimeSpan.FromSeconds(5));
+        Assert.Equal("deep", error.TemplateName);
+        Assert.Equal(2, error.Line);
+        Assert.Equal($"to_yaml: the value is nested deeper than {RenderLimits.Default.MaxValueDepth} levels", error.Reason);
+        Assert.Equal("[[[1]]]", Sandbox().Render("shallow", "{{ [[[1]]] | to_json }}", Samples.Context()));
+    }
+
+    [Fact]
+    public void Sha512crypt_refuses_rounds_and_passwords_above_its_limits_naming_the_line()
+    {
+        var rounds = Fails(() => Sandbox().Render("crypt", "ok\n{{ sha512crypt 'pw' 'rounds=999999999$saltsalt' }}", Samples.Context()), TimeSpan.FromSeconds(5));
+        Assert.Equal("crypt", rounds.TemplateName);
+        Assert.Equal(2, rounds.Line);
+        Assert.Equal($"sha512crypt: rounds=999999999 is above the limit of {RenderLimits.Default.MaxCryptRounds}", rounds.Reason);
+        var length = Fails(() => Sandbox().Render("crypt", "{{ sha512crypt ('x' | string.pad_left 100000) 'saltsalt' }}", Samples.Context()), TimeSpan.FromSeconds(5));
+        Assert.Equal($"sha512crypt: the password is longer than {RenderLimits.Default.MaxCryptPasswordBytes} bytes", length.Reason);
+        Assert.StartsWith("$6$rounds=10000$saltsalt$", Sandbox().Render("crypt", "{{ sha512crypt 'pw' 'rounds=10000$saltsalt' }}", Samples.Context()));
+    }
 }

@@ -109,6 +109,110 @@ public sealed class SecureParamTests
         Assert.NotNull(problem["errors"]!["params.x"]);
     }
 
+    [Fact]
+    public async Task An_operator_who_makes_a_template_print_secrets_sees_them_masked_in_the_render_preview()
+    {
+        await using var server = await TestServer.StartAsync();
+        await (await server.Api.PostJsonAsync("params", """{"name":"power/password","secure":true}""")).Expect(HttpStatusCode.Created);
+        await (await server.Api.PostJsonAsync("templates", """{"name":"ud","contents":"#cloud-config\n"}""")).Expect(HttpStatusCode.Created);
+        await (await server.Api.PostJsonAsync("bootenvs", """{"name":"tiny","kernel":"k","templates":[{"name":"user-data","path":"machines/{{ machine.uuid }}/user-data","template":"ud"}]}""")).Expect(HttpStatusCode.Created);
+        await (await server.Api.PostJsonAsync("profiles", $$$"""{"name":"rack","params":{"power/password":"{{{ProfileSecret}}}"}}""")).Expect(HttpStatusCode.Created);
+        var machine = await (await (await server.Api.PostJsonAsync("machines", $$$"""{"name":"m1","bootEnv":"tiny","profiles":["rack"],"params":{"power/password":"{{{MachineSecret}}}","plain":"visible"}}""")).Expect(HttpStatusCode.Created)).JsonAsync();
+        var machineToken = server.Service<Auth.MachineTokens>().Issue(machine["uuid"]!.GetValue<string>());
+
+        // The operator may edit templates, so it writes one that prints the secret every way a template can.
+        await AuthClients.CreateUserAsync(server, "olga", "operator", "olga-password-1");
+        using var olga = AuthClients.Basic(server, "olga", "olga-password-1");
+        const string Printing = """
+            #cloud-config
+            param: {{ param 'power/password' }}
+            index: {{ params['power/password'] }}
+            json: {{ params | to_json }}
+            yaml: {{ params | to_yaml }}
+            crypt: {{ sha512crypt (param 'power/password') 'saltsalt' }}
+            rack: {{ machine.profiles | array.join ',' }}
+            token: {{ token }}
+            plain: {{ params.plain }}
+            """;
+        await (await olga.PutJsonAsync("templates/ud", new JsonObject { ["name"] = "ud", ["contents"] = Printing }.ToJsonString())).Expect(HttpStatusCode.OK);
+
+        // The admin's preview is exact (and fills the render cache first, which must not serve the operator).
+        var asAdmin = await (await (await server.Api.GetAsync("machines/m1/render/user-data")).Expect(HttpStatusCode.OK)).Content.ReadAsStringAsync();
+        Assert.Contains($"param: {MachineSecret}", asAdmin);
+        var adminToken = asAdmin[(asAdmin.IndexOf("token: ", StringComparison.Ordinal) + 7)..].Split('\n')[0];
+        Assert.True(server.Service<Auth.MachineTokens>().IsValidFor(adminToken, machine["uuid"]!.GetValue<string>()), asAdmin);
+
+        using var ownToken = AuthClients.Bearer(server, machineToken);
+        foreach (var (who, client) in new[] { ("an operator", olga), ("the machine's token", ownToken) })
+        {
+            var preview = await (await (await client.GetAsync("machines/m1/render/user-data")).Expect(HttpStatusCode.OK)).Content.ReadAsStringAsync();
+            AssertNoSecret(preview, $"the render preview for {who}");
+            Assert.DoesNotContain(adminToken, preview);
+            Assert.Contains("param: ********", preview);
+            Assert.Contains("index: ********", preview);
+            Assert.Contains("\"power/password\":\"********\"", preview);
+            Assert.Contains("token: ********", preview);
+            Assert.Contains("plain: visible", preview);
+            Assert.DoesNotContain(asAdmin[asAdmin.IndexOf("crypt: ", StringComparison.Ordinal)..].Split('\n')[0], preview);
+        }
+        var again = await (await server.Api.GetAsync("machines/m1/render/user-data")).Content.ReadAsStringAsync();
+        Assert.Equal(asAdmin, again);
+
+        // A template error shows the masked value too.
+        await (await olga.PutJsonAsync("templates/ud", """{"name":"ud","contents":"{{ param 'power/password' | math.format 'x' }}"}""")).Expect(HttpStatusCode.OK);
+        var problem = await (await olga.GetAsync("machines/m1/render/user-data")).Content.ReadAsStringAsync();
+        AssertNoSecret(problem, "a template error shown to an operator");
+    }
+
+    [Fact]
+    public async Task A_secure_params_default_is_sealed_in_the_database_file_and_shown_only_to_admins_and_the_machine()
+    {
+        const string DefaultSecret = "default-s3cret-value-5d2e";
+        await using var server = await TestServer.StartAsync();
+        await (await server.Api.PostJsonAsync("params", $$$"""{"name":"root/password","secure":true,"schema":{"type":"string","default":"{{{DefaultSecret}}}"}}""")).Expect(HttpStatusCode.Created);
+        await (await server.Api.PostJsonAsync("params", """{"name":"late/password","schema":{"type":"string","default":"late-default-s3cret"}}""")).Expect(HttpStatusCode.Created);
+        await (await server.Api.PutJsonAsync("params/late/password", """{"name":"late/password","secure":true,"schema":{"type":"string","default":"late-default-s3cret"}}""")).Expect(HttpStatusCode.OK);
+        await (await server.Api.PostJsonAsync("bootenvs", """{"name":"tiny","kernel":"k","templates":[{"name":"user-data","path":"machines/{{ machine.uuid }}/user-data","contents":"root: {{ param 'root/password' }} late: {{ param 'late/password' }}"}]}""")).Expect(HttpStatusCode.Created);
+        await (await server.Api.PostJsonAsync("machines", """{"name":"m1","bootEnv":"tiny"}""")).Expect(HttpStatusCode.Created);
+
+        var asAdmin = await (await (await server.Api.GetAsync("params/root/password")).Expect(HttpStatusCode.OK)).JsonAsync();
+        Assert.Equal(DefaultSecret, asAdmin["schema"]!["default"]!.GetValue<string>());
+        var rendered = await (await (await server.Api.GetAsync("machines/m1/render/user-data")).Expect(HttpStatusCode.OK)).Content.ReadAsStringAsync();
+        Assert.Equal($"root: {DefaultSecret} late: late-default-s3cret", rendered);
+
+        var token = await AuthClients.MintAsync(server.Api, """{"role":"readonly"}""");
+        using var reader = AuthClients.Bearer(server, token);
+        var seen = new StringBuilder();
+        foreach (var path in new[] { "params", "params/root/password", "events", "content" })
+        {
+            seen.Append(await (await (await reader.GetAsync(path)).Expect(HttpStatusCode.OK)).Content.ReadAsStringAsync());
+        }
+        var asReader = await (await reader.GetAsync("params/root/password")).JsonAsync();
+        Assert.Equal("********", asReader["schema"]!["default"]!.GetValue<string>());
+        Assert.DoesNotContain(DefaultSecret, seen.ToString());
+        // The late one was public until declared secure (its first event shows it); from then on it is redacted.
+        var late = await (await reader.GetAsync("params/late/password")).JsonAsync();
+        Assert.Equal("********", late["schema"]!["default"]!.GetValue<string>());
+
+        // An operator's edit that sends the placeholder back keeps the secret, and a wrong type is still refused.
+        await AuthClients.CreateUserAsync(server, "olga", "operator", "olga-password-1");
+        using var olga = AuthClients.Basic(server, "olga", "olga-password-1");
+        var edited = await (await olga.GetAsync("params/root/password")).JsonAsync();
+        edited["description"] = "root's password";
+        await (await olga.PutJsonAsync("params/root/password", edited.ToJsonString())).Expect(HttpStatusCode.OK);
+        var kept = await (await server.Api.GetAsync("params/root/password")).JsonAsync();
+        Assert.Equal(DefaultSecret, kept["schema"]!["default"]!.GetValue<string>());
+        await (await olga.PutJsonAsync("params/root/password", """{"name":"root/password","secure":true,"schema":{"type":"string","default":7}}""")).Expect(HttpStatusCode.BadRequest);
+
+        var dataDir = server.Options.DataDir;
+        await server.StopAsync();
+        foreach (var file in Directory.EnumerateFiles(dataDir, "*", SearchOption.AllDirectories))
+        {
+            var bytes = Encoding.UTF8.GetString(await File.ReadAllBytesAsync(file));
+            Assert.False(bytes.Contains(DefaultSecret, StringComparison.Ordinal), $"the secure default is in plain text in {file}");
+        }
+    }
+
     private static void AssertNoSecret(string text, string where)
     {
         Assert.False(text.Contains(MachineSecret, StringComparison.Ordinal), $"the machine's secret is in plain text in {where}");

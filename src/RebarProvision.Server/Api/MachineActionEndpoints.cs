@@ -80,11 +80,13 @@ public static class MachineActionEndpoints
     }
 
     /// <summary>
-    /// Exactly what the machine would receive: <c>ipxe</c>, <c>pxelinux</c> and <c>grub</c> name its boot-loader
-    /// documents; any other path is one of its bootenv's templates (e.g. <c>machines/&lt;uuid&gt;/user-data</c>, or
-    /// just <c>user-data</c>).
+    /// What the machine would receive: <c>ipxe</c>, <c>pxelinux</c> and <c>grub</c> name its boot-loader documents;
+    /// any other path is one of its bootenv's templates (e.g. <c>machines/&lt;uuid&gt;/user-data</c>, or just
+    /// <c>user-data</c>). Exactly so for admins; for everyone else (operators, and a machine's own token, which a
+    /// template could have shown an operator) secure params and the machine token are masked, because an operator
+    /// who may edit templates could otherwise print any secret here.
     /// </summary>
-    private static async Task<IResult> RenderAsync(string id, string path, HttpContext http, Inventory inventory, BootFiles files, BootRenderer renderer, CancellationToken ct)
+    private static async Task<IResult> RenderAsync(string id, string path, HttpContext http, Inventory inventory, ObjectCache cache, BootFiles files, BootRenderer renderer, CancellationToken ct)
     {
         var machine = await inventory.Objects.FindMachineAsync(id, ct) ?? throw new StoreNotFoundException($"machines/{id} does not exist");
         var context = await files.ContextAsync(machine, http.Connection.LocalIpAddress, ct)
@@ -93,6 +95,7 @@ public static class MachineActionEndpoints
         {
             // The boot secret opens the machine's files on the boot port; only admins may see it.
             context = context with { MachineUrl = null };
+            context = context.WithSecretsMasked(SecureParams.SecretNames(machine, cache.Get<Profile>, cache.All<Param>().ToList()), SecureParams.Redacted);
         }
         try
         {

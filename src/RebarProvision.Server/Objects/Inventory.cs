@@ -140,7 +140,7 @@ public sealed class Inventory
                 break;
         }
         SealSecureParams(value);
-        var errors = value.Validate().ToList();
+        var errors = (value is Param param ? _secrets.WithDefaultOpened(param) : value).Validate().ToList();
         if (errors.Count > 0)
         {
             throw new ValidationFailedException(errors);
@@ -149,7 +149,7 @@ public sealed class Inventory
         value.Validated = value.Errors.Count == 0;
     }
 
-    /// <summary>Values of params declared secure are stored sealed (<see cref="SecureParams"/>), in machines and profiles alike.</summary>
+    /// <summary>Values of params declared secure are stored sealed (<see cref="SecureParams"/>), in machines and profiles alike, and so are their defaults.</summary>
     private void SealSecureParams(StoredObject value)
     {
         var (parameters, previous) = value switch
@@ -158,6 +158,10 @@ public sealed class Inventory
             Profile p => (p.Params, _cache.Get<Profile>(p.Key)?.Params),
             _ => (null, null),
         };
+        if (value is Param param && !_secrets.SealDefault(param, _cache.Get<Param>(param.Key)))
+        {
+            throw new ValidationFailedException("schema.default", "is sealed with another server's key or was altered; send the plain value");
+        }
         if (parameters is null)
         {
             return;

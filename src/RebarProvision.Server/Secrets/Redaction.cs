@@ -30,12 +30,19 @@ public static class Redaction
             {
                 if (SecureParams.IsSealed(sealedValue))
                 {
-                    parameters[name] = secrets.CanReveal(name, sealedValue) ? secrets.Reveal(name, sealedValue)?.DeepClone() : SecureParams.Redacted;
+                    parameters[name] = Opened(name, sealedValue, secrets);
                 }
             }
         }
+        if (RebarClaims.MayReadSecrets(caller) && value is Param param && node["schema"] is JsonObject schema && SecureParams.IsSealed(schema["default"]))
+        {
+            schema["default"] = Opened(param.Name, schema["default"], secrets);
+        }
         return RedactSealed(node)!;
     }
+
+    private static JsonNode? Opened(string name, JsonNode? sealedValue, SecureParams secrets) =>
+        secrets.CanReveal(name, sealedValue) ? secrets.Reveal(name, sealedValue)?.DeepClone() : SecureParams.Redacted;
 
     /// <summary>An API answer of one object, shaped for the caller.</summary>
     public static IResult Json(HttpContext http, StoredObject value, int statusCode = StatusCodes.Status200OK) =>

@@ -112,6 +112,23 @@ public sealed class SecureParams
     }
 
     /// <summary>
+    /// The params that are secret for a machine: those declared secure, and any whose resolved value is sealed (a
+    /// param declared secure once keeps its sealed values if the declaration changes).
+    /// </summary>
+    public static HashSet<string> SecretNames(Machine machine, Func<string, Profile?> findProfile, IReadOnlyCollection<Param> declared)
+    {
+        var names = declared.Where(p => p.Secure).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var (name, value) in ParamResolver.Resolve(machine, findProfile, declared))
+        {
+            if (IsSealed(value))
+            {
+                names.Add(name);
+            }
+        }
+        return names;
+    }
+
+    /// <summary>
     /// Seals, in place, the values of params declared secure. A value already sealed is kept when it opens with our
     /// key; the redaction placeholder keeps the value the object had (so GET, edit, PUT does not wipe a secret).
     /// </summary>
@@ -130,8 +147,7 @@ public sealed class SecureParams
                 }
                 continue;
             }
-            if (value is JsonValue placeholder && placeholder.TryGetValue<string>(out var text) && text == Redacted
-                && previous is not null && previous.TryGetValue(name, out var kept) && IsSealed(kept))
+            if (IsPlaceholder(value) && previous is not null && previous.TryGetValue(name, out var kept) && IsSealed(kept))
             {
                 parameters[name] = kept!.DeepClone();
                 continue;
@@ -143,6 +159,45 @@ public sealed class SecureParams
         }
         return foreign;
     }
+
+    /// <summary>
+    /// Seals, in place, the schema default of a param declared secure: a default reaches machines like any other
+    /// value, so it is kept and shown like one. The placeholder keeps the sealed default the param had; a sealed
+    /// default stays sealed when the param stops being secure (an operator may edit params but not read secrets).
+    /// </summary>
+    /// <returns>False when the default is sealed with another server's key or was altered.</returns>
+    public bool SealDefault(Param param, Param? previous)
+    {
+        var value = param.Schema.Default;
+        if (IsSealed(value))
+        {
+            return CanReveal(param.Name, value);
+        }
+        if (IsPlaceholder(value) && IsSealed(previous?.Schema.Default))
+        {
+            param.Schema.Default = previous!.Schema.Default!.DeepClone();
+        }
+        else if (param.Secure && value is not null)
+        {
+            param.Schema.Default = Seal(param.Name, value);
+        }
+        return true;
+    }
+
+    /// <summary>A copy of the param with its default opened, to check the default against the schema.</summary>
+    public Param WithDefaultOpened(Param param)
+    {
+        if (!IsSealed(param.Schema.Default))
+        {
+            return param;
+        }
+        var opened = param.CloneAs<Param>();
+        opened.Schema.Default = Reveal(param.Name, param.Schema.Default);
+        return opened;
+    }
+
+    private static bool IsPlaceholder(JsonNode? value) =>
+        value is JsonValue placeholder && placeholder.TryGetValue<string>(out var text) && text == Redacted;
 
     private static byte[] AssociatedData(string name) => Encoding.UTF8.GetBytes("rebar-param:" + name);
 }
