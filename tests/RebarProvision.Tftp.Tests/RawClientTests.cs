@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using RebarProvision.Tftp.Transport;
 
 namespace RebarProvision.Tftp.Tests;
@@ -131,6 +132,24 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
         Assert.Equal(511, Assert.IsType<TftpData>(await second.ReceiveAsync(Wait)).Payload.Length);
     }
 
+    [SkippableFact]
+    public async Task A_file_source_that_throws_fails_only_its_transfer_which_is_counted_logged_once_and_answered_with_an_error()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var options = new TftpServerOptions { Endpoint = new IPEndPoint(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port + 4) };
+        var logger = new RecordingLogger();
+        await using var running = fixture.Run(options, new BrokenFiles(), logger);
+        using var client = new RawTftpClient(fixture.ClientSocket(), options.Endpoint);
+
+        client.SendRequest(new TftpRequest(false, "anything", TftpMode.Octet, []));
+
+        Assert.Equal(TftpErrorCode.NotDefined, Assert.IsType<TftpError>(await client.ReceiveAsync(Wait)).Code);
+        await WaitUntil(() => running.Server.ActiveTransfers == 0);
+        Assert.Equal(1, running.Metrics["rebar_tftp_transfers{outcome=failed}"]);
+        var logged = Assert.Single(logger.Entries, e => e.Level >= LogLevel.Warning);
+        Assert.IsType<InvalidOperationException>(logged.Exception);
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         for (var i = 0; i < 100 && !condition(); i++)
@@ -138,5 +157,11 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
             await Task.Delay(50);
         }
         Assert.True(condition());
+    }
+
+    private sealed class BrokenFiles : ITftpFileSource
+    {
+        public ValueTask<TftpFileResult> OpenAsync(string path, IPEndPoint client, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("a bug in the file source");
     }
 }

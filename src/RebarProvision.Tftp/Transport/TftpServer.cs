@@ -197,10 +197,17 @@ public sealed class TftpServer : IAsyncDisposable
             var outcome = await AnswerAsync(socket, request, client);
             _metrics.Transfer(outcome);
         }
-        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            _metrics.Transfer("stopped");
+        }
+#pragma warning disable CA1031 // The transfer runs unawaited: whatever it throws (a file source's bug included) ends here, counted and logged once, never as an unobserved task exception.
+        catch (Exception e)
+#pragma warning restore CA1031
         {
             _metrics.Transfer("failed");
             _logger.LogWarning(e, "TFTP transfer of {File} to {Client} failed", request.Filename, client);
+            TrySendError(socket, TftpErrorCode.NotDefined, "transfer failed");
         }
         finally
         {
@@ -257,15 +264,7 @@ public sealed class TftpServer : IAsyncDisposable
 
     private string Refuse(Socket socket, IPEndPoint client, string what, TftpErrorCode code, string message)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(TftpPacketWriter.GetLength(new TftpError(code, message)));
-        try
-        {
-            socket.Send(buffer.AsSpan(0, TftpPacketWriter.WriteError(buffer, code, message)));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        SendError(socket, code, message);
         _metrics.Error(code switch
         {
             TftpErrorCode.FileNotFound => "file_not_found",
@@ -276,5 +275,35 @@ public sealed class TftpServer : IAsyncDisposable
         });
         _logger.LogInformation("TFTP refused {What} to {Client}: {Code} {Message}", what, client, code, message);
         return "refused";
+    }
+
+    private static void SendError(Socket socket, TftpErrorCode code, string message)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(TftpPacketWriter.GetLength(new TftpError(code, message)));
+        try
+        {
+            socket.Send(buffer.AsSpan(0, TftpPacketWriter.WriteError(buffer, code, message)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>RFC 1350 §7: an ERROR ends the transfer for the client too, instead of leaving it to time out.</summary>
+    private static void TrySendError(Socket? socket, TftpErrorCode code, string message)
+    {
+        if (socket is not { Connected: true })
+        {
+            return;
+        }
+        try
+        {
+            SendError(socket, code, message);
+        }
+        catch (SocketException)
+        {
+            // The client is gone; the failure is already counted and logged.
+        }
     }
 }
