@@ -13,7 +13,11 @@ public sealed class TftpService : BackgroundService
     public TftpService(BootTftpSource files, ServerOptions options, ILogger<TftpServer> logger, TimeProvider time, IMeterFactory meters)
     {
         var listen = options.Listen is null ? IPAddress.Any : IPAddress.Parse(options.Listen);
-        _server = new TftpServer(files, new TftpServerOptions { Endpoint = new IPEndPoint(listen, options.TftpPort) }, logger, time, meters);
+        _server = new TftpServer(files, new TftpServerOptions
+        {
+            Endpoint = new IPEndPoint(listen, options.TftpPort),
+            MaxTransfersPerAddress = options.TftpMaxTransfersPerAddress,
+        }, logger, time, meters);
         // Bind now, so a port that cannot be had stops start-up with a clear error instead of failing in the background.
         _server.Start();
     }
