@@ -45,13 +45,18 @@ public sealed record TftpNegotiation(TftpTransferSettings Settings, IReadOnlyLis
             }
             else if (option.Is("timeout"))
             {
-                // RFC 2349 §2: 1..255 seconds, answered with the same value.
+                // RFC 2349 §2: 1..255 seconds, answered with the same value; a value above our maximum is not
+                // acknowledged (RFC 2347 §3 lets the server leave an option out), so a silent client cannot hold
+                // a transfer for minutes per retry.
                 if (!isNumber || value < 1 || value > 255)
                 {
                     return Refused($"timeout {option.Value} is not in 1..255");
                 }
-                timeout = TimeSpan.FromSeconds(value);
-                acknowledged.Add(option);
+                if (TimeSpan.FromSeconds(value) <= limits.MaxTimeout)
+                {
+                    timeout = TimeSpan.FromSeconds(value);
+                    acknowledged.Add(option);
+                }
             }
             else if (option.Is("tsize"))
             {

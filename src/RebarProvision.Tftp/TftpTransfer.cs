@@ -10,23 +10,33 @@ public sealed class TftpTransfer
     /// <summary>Back-off doubles the timeout per retry up to this many doublings (RFC 1123 §4.2.3.2).</summary>
     private const int MaxBackoffDoublings = 3;
 
-    private readonly int _maxRetries;
+    private readonly TftpRetransmitPolicy _policy;
+    private readonly int _optionAckLength;
     private bool _awaitingOptionAck;
+    private bool _answered;
+    private long _unansweredBudget;
+    private TimeSpan _lastProgress;
     private long _acked;
     private long _sent;
     private int _retries;
 
     /// <param name="length">bytes to send (after any netascii conversion)</param>
     /// <param name="settings">negotiated block size, window size and timeout</param>
-    /// <param name="startWithOptionAck">options were acknowledged: send OACK and wait for ACK 0 first (RFC 2347)</param>
-    /// <param name="maxRetries">timeouts in a row without progress before giving up</param>
-    public TftpTransfer(long length, TftpTransferSettings settings, bool startWithOptionAck, int maxRetries)
+    /// <param name="optionAckLength">
+    /// the OACK's length on the wire when options were acknowledged: it goes first and DATA waits for ACK 0 (RFC 2347);
+    /// 0 when there is no OACK and DATA 1 goes first
+    /// </param>
+    /// <param name="policy">when to give up, and how much may be resent before the client answers</param>
+    public TftpTransfer(long length, TftpTransferSettings settings, int optionAckLength, TftpRetransmitPolicy policy)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfNegative(optionAckLength);
         Length = length;
         Settings = settings;
-        _awaitingOptionAck = startWithOptionAck;
-        _maxRetries = maxRetries;
+        _optionAckLength = optionAckLength;
+        _awaitingOptionAck = optionAckLength > 0;
+        _policy = policy;
+        _unansweredBudget = policy.UnansweredBudget;
         // RFC 1350 §6: a block shorter than blksize ends the transfer, so a length that is a multiple of blksize
         // (zero included) ends with an empty block.
         BlockCount = length / settings.BlockSize + 1;
@@ -57,9 +67,10 @@ public sealed class TftpTransfer
 
     public TftpSend Start(TimeSpan now)
     {
+        _lastProgress = now;
         if (_awaitingOptionAck)
         {
-            Deadline = now + Settings.Timeout;
+            Deadline = NextDeadline(now, Settings.Timeout);
             return new TftpSend(TftpSendKind.OptionAck, 0, 0, false);
         }
         return SendWindow(now, isRetransmit: false);
@@ -78,7 +89,7 @@ public sealed class TftpTransfer
                 return TftpSend.Nothing;
             }
             _awaitingOptionAck = false;
-            _retries = 0;
+            Progress(now);
             return SendWindow(now, isRetransmit: false);
         }
         // The ACK names a block modulo 65536; it can only refer to one of the blocks in flight.
@@ -90,12 +101,10 @@ public sealed class TftpTransfer
             return TftpSend.Nothing;
         }
         _acked += advance;
-        _retries = 0;
+        Progress(now);
         if (_acked == BlockCount)
         {
-            Outcome = TftpTransferOutcome.Completed;
-            Deadline = TimeSpan.MaxValue;
-            return TftpSend.Nothing;
+            return End(TftpTransferOutcome.Completed);
         }
         // RFC 7440 §4: an ACK short of the window's end reports a gap; the next window starts after it.
         return SendWindow(now, isRetransmit: _acked < _sent);
@@ -108,21 +117,27 @@ public sealed class TftpTransfer
             return TftpSend.Nothing;
         }
         _retries++;
-        if (_retries > _maxRetries)
+        if (_retries > _policy.MaxRetries || now - _lastProgress >= _policy.MaxSilence)
         {
-            Outcome = TftpTransferOutcome.TimedOut;
-            Deadline = TimeSpan.MaxValue;
-            return TftpSend.Nothing;
+            return End(TftpTransferOutcome.TimedOut);
         }
-        Deadline = now + Settings.Timeout * (1 << Math.Min(_retries, MaxBackoffDoublings));
-        if (_awaitingOptionAck)
+        var resend = _awaitingOptionAck
+            ? new TftpSend(TftpSendKind.OptionAck, 0, 0, true)
+            : new TftpSend(TftpSendKind.Blocks, _acked + 1, (int)(_sent - _acked), true);
+        if (!_answered)
         {
-            Retransmits++;
-            return new TftpSend(TftpSendKind.OptionAck, 0, 0, true);
+            // The request's source address may be forged: until the client acknowledges something, resend no more
+            // bytes than its request held, so we never amplify traffic towards a victim.
+            var cost = resend.Kind == TftpSendKind.OptionAck ? _optionAckLength : WireLength(resend);
+            if (cost > _unansweredBudget)
+            {
+                return End(TftpTransferOutcome.Unanswered);
+            }
+            _unansweredBudget -= cost;
         }
-        var count = (int)(_sent - _acked);
-        Retransmits += count;
-        return new TftpSend(TftpSendKind.Blocks, _acked + 1, count, true);
+        Deadline = NextDeadline(now, Settings.Timeout * (1 << Math.Min(_retries, MaxBackoffDoublings)));
+        Retransmits += resend.Kind == TftpSendKind.OptionAck ? 1 : resend.Count;
+        return resend;
     }
 
     /// <summary>The client sent ERROR: the transfer ends at once (RFC 1350 §7).</summary>
@@ -145,7 +160,36 @@ public sealed class TftpTransfer
         {
             Retransmits += Math.Min(count, Math.Max(0, previouslySent - _acked));
         }
-        Deadline = now + Settings.Timeout;
+        Deadline = NextDeadline(now, Settings.Timeout);
         return new TftpSend(TftpSendKind.Blocks, first, count, isRetransmit);
+    }
+
+    private void Progress(TimeSpan now)
+    {
+        _answered = true;
+        _retries = 0;
+        _lastProgress = now;
+    }
+
+    /// <summary>The next timer, never later than the moment the silence limit ends the transfer.</summary>
+    private TimeSpan NextDeadline(TimeSpan now, TimeSpan wait) =>
+        TimeSpan.FromTicks(Math.Min((now + wait).Ticks, (_lastProgress + _policy.MaxSilence).Ticks));
+
+    /// <summary>DATA packets on the wire: a header per block (RFC 1350 §5) and the block.</summary>
+    private long WireLength(TftpSend send)
+    {
+        long bytes = 0;
+        for (var block = send.FirstBlock; block < send.FirstBlock + send.Count; block++)
+        {
+            bytes += TftpPacketWriter.DataHeaderLength + BlockLength(block);
+        }
+        return bytes;
+    }
+
+    private TftpSend End(TftpTransferOutcome outcome)
+    {
+        Outcome = outcome;
+        Deadline = TimeSpan.MaxValue;
+        return TftpSend.Nothing;
     }
 }

@@ -7,4 +7,7 @@ public enum TftpTransferOutcome
     Completed,
     TimedOut,
     ClientError,
+
+    /// <summary>The client never acknowledged anything and resending would exceed what its request cost it.</summary>
+    Unanswered,
 }

@@ -28,6 +28,7 @@ public sealed class ConfigurationTests
         Assert.Equal(67, options.DhcpPort);
         Assert.Equal(4011, options.ProxyPort);
         Assert.Equal(69, options.TftpPort);
+        Assert.Equal(16, options.TftpMaxTransfersPerAddress);
         Assert.Equal(8091, options.HttpPort);
         Assert.Equal(8092, options.ApiPort);
         Assert.True(options.ApiTls);
@@ -41,6 +42,7 @@ public sealed class ConfigurationTests
     [InlineData(new[] { "--api-port", "70000" }, "apiPort")]
     [InlineData(new[] { "--bogus", "1" }, "--bogus")]
     [InlineData(new[] { "--advertise", "not-an-ip" }, "advertise")]
+    [InlineData(new[] { "--tftp-max-per-address", "0" }, "tftpMaxTransfersPerAddress")]
     public void A_bad_setting_fails_with_its_name(string[] args, string named)
     {
         var error = Assert.Throws<ConfigurationException>(() => ServerConfiguration.Load(args, new Dictionary<string, string?>()));

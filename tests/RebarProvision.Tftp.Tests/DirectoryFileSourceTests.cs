@@ -48,7 +48,9 @@ public sealed class DirectoryFileSourceTests : IDisposable
     {
         using var file = await new DirectoryFileSource(_root).OpenAsync("/boot/ipxe.efi", Client, default);
         Assert.False(file.IsError);
-        Assert.Equal("loader"u8.ToArray(), file.ReadAll());
+        var read = new byte[file.Length];
+        Assert.Equal(6, file.Read(0, read));
+        Assert.Equal("loader"u8.ToArray(), read);
     }
 
     [Theory]

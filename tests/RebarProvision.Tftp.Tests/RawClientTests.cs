@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using RebarProvision.Tftp.Transport;
 
 namespace RebarProvision.Tftp.Tests;
@@ -131,6 +132,146 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
         Assert.Equal(511, Assert.IsType<TftpData>(await second.ReceiveAsync(Wait)).Payload.Length);
     }
 
+    [SkippableFact]
+    public async Task A_file_source_that_throws_fails_only_its_transfer_which_is_counted_logged_once_and_answered_with_an_error()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var options = new TftpServerOptions { Endpoint = new IPEndPoint(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port + 4) };
+        var logger = new RecordingLogger();
+        await using var running = fixture.Run(options, new BrokenFiles(), logger);
+        using var client = new RawTftpClient(fixture.ClientSocket(), options.Endpoint);
+
+        client.SendRequest(new TftpRequest(false, "anything", TftpMode.Octet, []));
+
+        Assert.Equal(TftpErrorCode.NotDefined, Assert.IsType<TftpError>(await client.ReceiveAsync(Wait)).Code);
+        await WaitUntil(() => running.Server.ActiveTransfers == 0);
+        Assert.Equal(1, running.Metrics["rebar_tftp_transfers{outcome=failed}"]);
+        var logged = Assert.Single(logger.Entries, e => e.Level >= LogLevel.Warning);
+        Assert.IsType<InvalidOperationException>(logged.Exception);
+    }
+
+    [SkippableFact]
+    public async Task Netascii_is_refused_for_a_file_too_large_to_convert_in_memory()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var client = new RawTftpClient(fixture.ClientSocket(), Server);
+
+        client.SendRequest(new TftpRequest(false, "one-mib.bin", TftpMode.NetAscii, []));
+
+        var error = Assert.IsType<TftpError>(await client.ReceiveAsync(Wait));
+        Assert.Contains("octet", error.Message);
+    }
+
+    [SkippableFact]
+    public async Task A_timeout_of_255_seconds_is_not_acknowledged()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var client = new RawTftpClient(fixture.ClientSocket(), Server);
+
+        client.SendRequest(new TftpRequest(false, "511.bin", TftpMode.Octet, [new("timeout", "255"), new("tsize", "0")]));
+
+        var oack = Assert.IsType<TftpOptionAck>(await client.ReceiveAsync(Wait));
+        Assert.Equal([new("tsize", "511")], oack.Options);
+        client.Ack(0);
+        Assert.Equal(511, Assert.IsType<TftpData>(await client.ReceiveAsync(Wait)).Payload.Length);
+        client.Ack(1);
+    }
+
+    [SkippableFact]
+    public async Task Thirty_seconds_of_silence_end_a_transfer_however_many_retries_are_allowed()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var options = new TftpServerOptions
+        {
+            Endpoint = new IPEndPoint(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port + 5),
+            MaxRetries = 100,
+        };
+        await using var running = fixture.Run(options, time: time);
+        using var client = new RawTftpClient(fixture.ClientSocket(), options.Endpoint);
+        client.SendRequest(new TftpRequest(false, "one-mib.bin", TftpMode.Octet, []));
+        Assert.Equal(1, Assert.IsType<TftpData>(await client.ReceiveAsync(Wait)).Block);
+        client.Ack(1);
+        Assert.Equal(2, Assert.IsType<TftpData>(await client.ReceiveAsync(Wait)).Block);
+
+        // The client goes silent; the server's clock runs a second at a time (the session re-arms in between).
+        var silent = TimeSpan.Zero;
+        while (running.Server.ActiveTransfers > 0 && silent < TimeSpan.FromSeconds(120))
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            silent += TimeSpan.FromSeconds(1);
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(0, running.Server.ActiveTransfers);
+        Assert.InRange(silent, TimeSpan.FromSeconds(29), TimeSpan.FromSeconds(31));
+        Assert.Equal(1, running.Metrics["rebar_tftp_transfers{outcome=timeout}"]);
+        Assert.True(running.Metrics["rebar_tftp_retransmits"] >= 3, "the block was resent while the client was silent");
+    }
+
+    [SkippableFact]
+    public async Task One_address_gets_at_most_16_transfers_at_a_time()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var options = new TftpServerOptions { Endpoint = new IPEndPoint(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port + 6) };
+        await using var running = fixture.Run(options);
+        var clients = Enumerable.Range(0, 17).Select(_ => new RawTftpClient(fixture.ClientSocket(), options.Endpoint)).ToList();
+        try
+        {
+            var answered = 0;
+            foreach (var client in clients)
+            {
+                client.SendRequest(new TftpRequest(false, "one-mib.bin", TftpMode.Octet, []));
+                answered += await client.ReceiveAsync(TimeSpan.FromMilliseconds(500)) is TftpData ? 1 : 0;
+            }
+
+            Assert.Equal(16, answered);
+            Assert.Equal(1, running.Metrics["rebar_tftp_errors{reason=address_busy}"]);
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
+    [SkippableFact]
+    public async Task An_address_that_never_acks_gets_no_more_bytes_resent_than_its_request_held()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var options = new TftpServerOptions
+        {
+            Endpoint = new IPEndPoint(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port + 7),
+            Limits = new TftpLimits { DefaultTimeout = TimeSpan.FromMilliseconds(100) },
+        };
+        await using var running = fixture.Run(options);
+        using var plain = new RawTftpClient(fixture.ClientSocket(), options.Endpoint);
+        using var withOptions = new RawTftpClient(fixture.ClientSocket(), options.Endpoint);
+        var optionsRequest = new TftpRequest(false, "one-mib.bin", TftpMode.Octet, [new("blksize", "1468"), new("tsize", "0")]);
+
+        // A forged source never answers: DATA 1 (516 bytes) is not resent for a 20-byte request, and the OACK only
+        // as often as it fits in the 41 bytes of a request with options.
+        plain.SendRequest(new TftpRequest(false, "one-mib.bin", TftpMode.Octet, []));
+        withOptions.SendRequest(optionsRequest);
+        var data = await ReceiveAllAsync(plain);
+        var oacks = await ReceiveAllAsync(withOptions);
+
+        Assert.Equal([1], data.Select(p => Assert.IsType<TftpData>(p).Block));
+        var resent = oacks.Skip(1).Sum(p => TftpPacketWriter.GetLength(Assert.IsType<TftpOptionAck>(p)));
+        Assert.InRange(resent, 1, TftpPacketWriter.GetLength(optionsRequest));
+        await WaitUntil(() => running.Server.ActiveTransfers == 0);
+        Assert.Equal(2, running.Metrics["rebar_tftp_transfers{outcome=unanswered}"]);
+    }
+
+    private static async Task<List<TftpPacket>> ReceiveAllAsync(RawTftpClient client)
+    {
+        var packets = new List<TftpPacket>();
+        while (await client.ReceiveAsync(TimeSpan.FromSeconds(1)) is { } packet)
+        {
+            packets.Add(packet);
+        }
+        return packets;
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         for (var i = 0; i < 100 && !condition(); i++)
@@ -138,5 +279,11 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
             await Task.Delay(50);
         }
         Assert.True(condition());
+    }
+
+    private sealed class BrokenFiles : ITftpFileSource
+    {
+        public ValueTask<TftpFileResult> OpenAsync(string path, IPEndPoint client, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("a bug in the file source");
     }
 }

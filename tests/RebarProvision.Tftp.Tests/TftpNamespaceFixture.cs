@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using RebarProvision.Testing;
 using RebarProvision.Tftp.Transport;
 
@@ -73,17 +74,17 @@ public sealed class TftpNamespaceFixture : IAsyncLifetime
     }
 
     /// <summary>A server whose sockets all live in the server namespace; the caller runs and disposes it.</summary>
-    public TftpServer StartServer(TftpServerOptions options, out MetricsRecorder metrics, ITftpFileSource? files = null)
+    public TftpServer StartServer(TftpServerOptions options, out MetricsRecorder metrics, ITftpFileSource? files = null, ILogger<TftpServer>? logger = null, TimeProvider? time = null)
     {
-        var server = new TftpServer(files ?? new DirectoryFileSource(Root), options with { SocketFactory = ServerSocket });
+        var server = new TftpServer(files ?? new DirectoryFileSource(Root), options with { SocketFactory = ServerSocket }, logger, time);
         metrics = new MetricsRecorder(server.Meter);
         server.Start();
         return server;
     }
 
     /// <summary>Starts and runs another server in the server namespace with the test's own options.</summary>
-    public RunningServer Run(TftpServerOptions options, ITftpFileSource? files = null) =>
-        new(StartServer(options, out var metrics, files), metrics);
+    public RunningServer Run(TftpServerOptions options, ITftpFileSource? files = null, ILogger<TftpServer>? logger = null, TimeProvider? time = null) =>
+        new(StartServer(options, out var metrics, files, logger, time), metrics);
 
     public Socket ServerSocket(AddressFamily family) => ServerNamespace.Enter(() => new Socket(family, SocketType.Dgram, ProtocolType.Udp));
 

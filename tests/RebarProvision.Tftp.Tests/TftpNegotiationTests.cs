@@ -28,6 +28,15 @@ public sealed class TftpNegotiationTests
         Assert.Equal([new("blksize", "1468"), new("windowsize", "16")], result.Acknowledged);
     }
 
+    [Fact]
+    public void A_timeout_above_our_maximum_is_left_out_of_the_oack_and_the_default_applies()
+    {
+        var result = TftpNegotiation.Negotiate([new("timeout", "255"), new("blksize", "1024")], 0, new TftpLimits());
+
+        Assert.Equal([new("blksize", "1024")], result.Acknowledged);
+        Assert.Equal(new TftpLimits().DefaultTimeout, result.Settings.Timeout);
+    }
+
     [Theory]
     [InlineData("blksize", "7")]
     [InlineData("blksize", "big")]

@@ -5,7 +5,10 @@ public sealed class TftpTransferTests
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
 
     private static TftpTransfer Transfer(long length, int blockSize = 512, int window = 1, bool oack = false, int retries = 3) =>
-        new(length, new TftpTransferSettings(blockSize, window, Second), oack, retries);
+        Transfer(length, new TftpRetransmitPolicy(retries, TimeSpan.FromMinutes(10), int.MaxValue), blockSize, window, oack);
+
+    private static TftpTransfer Transfer(long length, TftpRetransmitPolicy policy, int blockSize = 512, int window = 1, bool oack = false) =>
+        new(length, new TftpTransferSettings(blockSize, window, Second), oack ? 30 : 0, policy);
 
     [Theory]
     [InlineData(0, 1, 0)]
@@ -112,5 +115,50 @@ public sealed class TftpTransferTests
         transfer.OnClientError();
         Assert.Equal(TftpTransferOutcome.ClientError, transfer.Outcome);
         Assert.Equal(TftpSend.Nothing, transfer.OnTimer(Second * 100));
+    }
+
+    [Fact]
+    public void Thirty_seconds_without_progress_end_a_transfer_whatever_its_retries_and_timeout()
+    {
+        var transfer = new TftpTransfer(1_000_000, new TftpTransferSettings(512, 1, Second * 10), 0, new TftpRetransmitPolicy(100, Second * 30, int.MaxValue));
+        transfer.Start(TimeSpan.Zero);
+        transfer.OnAck(1, Second * 5);
+        var sends = 0;
+        while (transfer.Outcome == TftpTransferOutcome.InProgress)
+        {
+            Assert.True(transfer.Deadline <= Second * 35, $"a timer at {transfer.Deadline}");
+            sends += transfer.OnTimer(transfer.Deadline).Count;
+        }
+
+        Assert.Equal(TftpTransferOutcome.TimedOut, transfer.Outcome);
+        // One resend at 15 s; the back-off's next timer is cut short to 35 s, where 30 s of silence end it.
+        Assert.Equal(1, sends);
+    }
+
+    [Fact]
+    public void Before_the_first_ack_retransmissions_never_add_up_to_more_bytes_than_the_request()
+    {
+        // A 20-byte request: DATA 1 (4 + 512 bytes) is never sent again to an address that has not answered.
+        var data = Transfer(5000, new TftpRetransmitPolicy(5, Second * 30, 20));
+        data.Start(TimeSpan.Zero);
+        Assert.Equal(TftpSend.Nothing, data.OnTimer(Second));
+        Assert.Equal(TftpTransferOutcome.Unanswered, data.Outcome);
+
+        // A 70-byte request with options: the 30-byte OACK goes again twice (60 bytes), not a third time.
+        var oack = Transfer(5000, new TftpRetransmitPolicy(5, Second * 30, 70), oack: true);
+        oack.Start(TimeSpan.Zero);
+        Assert.Equal(TftpSendKind.OptionAck, oack.OnTimer(oack.Deadline).Kind);
+        Assert.Equal(TftpSendKind.OptionAck, oack.OnTimer(oack.Deadline).Kind);
+        Assert.Equal(TftpSend.Nothing, oack.OnTimer(oack.Deadline));
+        Assert.Equal(TftpTransferOutcome.Unanswered, oack.Outcome);
+    }
+
+    [Fact]
+    public void Once_the_client_has_acknowledged_a_block_lost_blocks_are_resent_in_full()
+    {
+        var transfer = Transfer(100 * 512, new TftpRetransmitPolicy(5, Second * 30, 20), window: 8);
+        transfer.Start(TimeSpan.Zero);
+        transfer.OnAck(8, TimeSpan.Zero);
+        Assert.Equal(new TftpSend(TftpSendKind.Blocks, 9, 8, true), transfer.OnTimer(transfer.Deadline));
     }
 }

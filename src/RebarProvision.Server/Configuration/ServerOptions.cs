@@ -23,6 +23,9 @@ public sealed class ServerOptions
     /// <summary>0 switches TFTP off.</summary>
     public int TftpPort { get; set; } = 69;
 
+    /// <summary>TFTP transfers one client address may run at once; more requests from it are dropped and counted.</summary>
+    public int TftpMaxTransfersPerAddress { get; set; } = 16;
+
     /// <summary>0 switches HTTP boot off.</summary>
     public int HttpPort { get; set; } = 8091;
 
@@ -89,6 +92,10 @@ public sealed class ServerOptions
             {
                 yield return $"{name}: {port} is not a port number";
             }
+        }
+        if (TftpMaxTransfersPerAddress < 1)
+        {
+            yield return "tftpMaxTransfersPerAddress: must be at least 1";
         }
         if (DiscoveryRatePerSecond < 1 || DiscoveryBurst < 1)
         {

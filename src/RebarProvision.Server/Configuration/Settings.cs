@@ -18,6 +18,7 @@ public static class Settings
         new(nameof(ServerOptions.DhcpPort), "--dhcp-port", "REBAR_DHCP_PORT"),
         new(nameof(ServerOptions.ProxyPort), "--proxy-port", "REBAR_PROXY_PORT"),
         new(nameof(ServerOptions.TftpPort), "--tftp-port", "REBAR_TFTP_PORT"),
+        new(nameof(ServerOptions.TftpMaxTransfersPerAddress), "--tftp-max-per-address", "REBAR_TFTP_MAX_PER_ADDRESS"),
         new(nameof(ServerOptions.HttpPort), "--http-port", "REBAR_HTTP_PORT"),
         new(nameof(ServerOptions.ApiPort), "--api-port", "REBAR_API_PORT"),
         new(nameof(ServerOptions.ApiTls), "--api-tls", "REBAR_API_TLS"),

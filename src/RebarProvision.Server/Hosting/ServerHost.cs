@@ -10,7 +10,6 @@ using RebarProvision.Server.Dhcp;
 using RebarProvision.Server.Events;
 using RebarProvision.Server.Images;
 using RebarProvision.Server.Machines;
-using RebarProvision.Server.Metrics;
 using RebarProvision.Server.Objects;
 using RebarProvision.Server.Power;
 using RebarProvision.Server.Secrets;
@@ -54,6 +53,7 @@ public static class ServerHost
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventBus>();
+        builder.Services.AddMetricsExport(options.Node);
         var cache = new ObjectCache();
         await cache.LoadAsync(store, cancellationToken);
         builder.Services.AddSingleton(cache);
@@ -90,7 +90,6 @@ public static class ServerHost
         }
         builder.Services.AddSingleton<ContentImporter>();
         builder.Services.AddSingleton<ImageStore>().AddSingleton<ImageLibrary>().AddSingleton<ImageInstaller>();
-        builder.Services.AddSingleton<PrometheusExporter>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1");
         builder.Services.ConfigureHttpJsonOptions(json =>
@@ -127,7 +126,7 @@ public static class ServerHost
         app.MapGet("/readyz", async (IStore s, CancellationToken ct) =>
             await s.PingAsync(ct) ? Results.Text("ready\n") : Problems.Unavailable("the store does not answer"));
         // Metrics need a readonly credential: they name subnets and count machines (Prometheus sends a bearer token).
-        app.MapGet("/metrics", (PrometheusExporter exporter) => Results.Text(exporter.Render(), "text/plain; version=0.0.4")).WithMetadata(api).RequireAuthorization(ApiAccess.Read);
+        app.MapMetrics().WithMetadata(api).RequireAuthorization(ApiAccess.Read);
 
         if (options.HttpPort != 0)
         {

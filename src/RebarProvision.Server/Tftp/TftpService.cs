@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Tftp.Transport;
@@ -9,10 +10,14 @@ public sealed class TftpService : BackgroundService
 {
     private readonly TftpServer _server;
 
-    public TftpService(BootTftpSource files, ServerOptions options, ILogger<TftpServer> logger, TimeProvider time)
+    public TftpService(BootTftpSource files, ServerOptions options, ILogger<TftpServer> logger, TimeProvider time, IMeterFactory meters)
     {
         var listen = options.Listen is null ? IPAddress.Any : IPAddress.Parse(options.Listen);
-        _server = new TftpServer(files, new TftpServerOptions { Endpoint = new IPEndPoint(listen, options.TftpPort) }, logger, time);
+        _server = new TftpServer(files, new TftpServerOptions
+        {
+            Endpoint = new IPEndPoint(listen, options.TftpPort),
+            MaxTransfersPerAddress = options.TftpMaxTransfersPerAddress,
+        }, logger, time, meters);
         // Bind now, so a port that cannot be had stops start-up with a clear error instead of failing in the background.
         _server.Start();
     }

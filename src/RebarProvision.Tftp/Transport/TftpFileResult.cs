@@ -116,12 +116,21 @@ public sealed class TftpFileResult : IDisposable
         return total;
     }
 
-    /// <summary>Reads the whole content, for conversions such as netascii that change the length.</summary>
-    public byte[] ReadAll()
+    /// <summary>
+    /// The whole content converted to netascii (RFC 1350 §1), read through a pooled buffer so only the converted copy
+    /// is allocated. The caller bounds <see cref="Length"/>.
+    /// </summary>
+    public byte[] ReadNetAscii()
     {
-        var all = new byte[Length];
-        Read(0, all);
-        return all;
+        var local = ArrayPool<byte>.Shared.Rent((int)Length);
+        try
+        {
+            return NetAscii.Encode(local.AsSpan(0, Read(0, local.AsSpan(0, (int)Length))));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(local);
+        }
     }
 
     public void Dispose()

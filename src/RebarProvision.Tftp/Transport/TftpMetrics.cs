@@ -13,10 +13,10 @@ internal sealed class TftpMetrics : IDisposable
     {
         _ownsMeter = factory is null;
         Meter = factory?.Create(MeterName) ?? new Meter(MeterName);
-        Transfers = Meter.CreateCounter<long>("rebar_tftp_transfers", description: "Transfers ended, by outcome (completed, timeout, client_error, refused, failed)");
+        Transfers = Meter.CreateCounter<long>("rebar_tftp_transfers", description: "Transfers ended, by outcome (completed, timeout, unanswered, client_error, refused, failed, stopped)");
         Bytes = Meter.CreateCounter<long>("rebar_tftp_bytes", "By", "DATA payload bytes sent, retransmissions included");
         Retransmits = Meter.CreateCounter<long>("rebar_tftp_retransmits", description: "Packets sent again after a timeout or a gap");
-        Errors = Meter.CreateCounter<long>("rebar_tftp_errors", description: "Errors by reason: malformed and unexpected packets dropped, requests refused, requests dropped when busy");
+        Errors = Meter.CreateCounter<long>("rebar_tftp_errors", description: "Errors by reason: malformed and unexpected packets dropped, requests refused, requests dropped when busy, overall or for one address");
         Meter.CreateObservableUpDownCounter("rebar_tftp_active_transfers", activeTransfers, description: "Transfers running now");
     }
 

@@ -30,6 +30,7 @@ public sealed class TftpServer : IAsyncDisposable
     private readonly TftpMetrics _metrics;
     private readonly CancellationTokenSource _stopping = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<IPEndPoint, byte> _clients = new();
+    private readonly Dictionary<IPAddress, int> _perAddress = [];
     private Socket? _listener;
     private int _activeTransfers;
     private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -132,14 +133,23 @@ public sealed class TftpServer : IAsyncDisposable
                 _metrics.Error("duplicate_request");
                 continue;
             }
+            if (!TryEnterAddress(client.Address))
+            {
+                _metrics.Error("address_busy");
+                _logger.LogDebug("TFTP dropped a request from {Client}: {Max} transfers running for its address", client, _options.MaxTransfersPerAddress);
+                _clients.TryRemove(client, out _);
+                continue;
+            }
             if (!TryEnter())
             {
                 _metrics.Error("busy");
                 _logger.LogWarning("TFTP dropped a request from {Client}: {Max} transfers running", client, _options.MaxConcurrentTransfers);
+                LeaveAddress(client.Address);
                 _clients.TryRemove(client, out _);
                 continue;
             }
-            _ = Task.Run(() => ServeAsync(request, client), CancellationToken.None);
+            var requestLength = length;
+            _ = Task.Run(() => ServeAsync(request, requestLength, client), CancellationToken.None);
         }
         await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
     }
@@ -173,6 +183,35 @@ public sealed class TftpServer : IAsyncDisposable
         }
     }
 
+    private bool TryEnterAddress(IPAddress address)
+    {
+        lock (_perAddress)
+        {
+            var running = _perAddress.GetValueOrDefault(address);
+            if (running >= _options.MaxTransfersPerAddress)
+            {
+                return false;
+            }
+            _perAddress[address] = running + 1;
+            return true;
+        }
+    }
+
+    private void LeaveAddress(IPAddress address)
+    {
+        lock (_perAddress)
+        {
+            if (_perAddress[address] == 1)
+            {
+                _perAddress.Remove(address);
+            }
+            else
+            {
+                _perAddress[address]--;
+            }
+        }
+    }
+
     private void Leave()
     {
         if (Interlocked.Decrement(ref _activeTransfers) == 0)
@@ -181,7 +220,7 @@ public sealed class TftpServer : IAsyncDisposable
         }
     }
 
-    private async Task ServeAsync(TftpRequest request, IPEndPoint client)
+    private async Task ServeAsync(TftpRequest request, int requestLength, IPEndPoint client)
     {
         Socket? socket = null;
         try
@@ -194,23 +233,31 @@ public sealed class TftpServer : IAsyncDisposable
             // RFC 1350 §4: the server answers from a new port (its TID); connecting filters out other senders.
             socket.Bind(new IPEndPoint(_options.Endpoint.Address, 0));
             socket.Connect(client);
-            var outcome = await AnswerAsync(socket, request, client);
+            var outcome = await AnswerAsync(socket, request, requestLength, client);
             _metrics.Transfer(outcome);
         }
-        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            _metrics.Transfer("stopped");
+        }
+#pragma warning disable CA1031 // The transfer runs unawaited: whatever it throws (a file source's bug included) ends here, counted and logged once, never as an unobserved task exception.
+        catch (Exception e)
+#pragma warning restore CA1031
         {
             _metrics.Transfer("failed");
             _logger.LogWarning(e, "TFTP transfer of {File} to {Client} failed", request.Filename, client);
+            TrySendError(socket, TftpErrorCode.NotDefined, "transfer failed");
         }
         finally
         {
             socket?.Dispose();
             _clients.TryRemove(client, out _);
+            LeaveAddress(client.Address);
             Leave();
         }
     }
 
-    private async Task<string> AnswerAsync(Socket socket, TftpRequest request, IPEndPoint client)
+    private async Task<string> AnswerAsync(Socket socket, TftpRequest request, int requestLength, IPEndPoint client)
     {
         if (request.IsWrite)
         {
@@ -229,7 +276,12 @@ public sealed class TftpServer : IAsyncDisposable
             }
             if (request.Mode == TftpMode.NetAscii)
             {
-                var converted = TftpFileResult.FromBytes(NetAscii.Encode(file.ReadAll()));
+                if (file.Length > _options.Limits.MaxNetAsciiFileSize)
+                {
+                    return Refuse(socket, client, request.Filename, TftpErrorCode.NotDefined,
+                        $"netascii is limited to {_options.Limits.MaxNetAsciiFileSize} bytes; ask in octet mode");
+                }
+                var converted = TftpFileResult.FromBytes(file.ReadNetAscii());
                 file.Dispose();
                 file = converted;
             }
@@ -238,7 +290,8 @@ public sealed class TftpServer : IAsyncDisposable
             {
                 return Refuse(socket, client, request.Filename, TftpErrorCode.OptionNegotiationRefused, negotiation.Refusal!);
             }
-            using var session = new TftpTransferSession(socket, file, negotiation, _options.MaxRetries, _time, _metrics, _stopping.Token);
+            var policy = new TftpRetransmitPolicy(_options.MaxRetries, _options.Limits.MaxSilence, requestLength);
+            using var session = new TftpTransferSession(socket, file, negotiation, policy, _time, _metrics, _stopping.Token);
             var outcome = await session.RunAsync();
             _logger.LogDebug("TFTP {File} to {Client}: {Outcome}", request.Filename, client, outcome);
             return outcome switch
@@ -246,6 +299,7 @@ public sealed class TftpServer : IAsyncDisposable
                 TftpTransferOutcome.Completed => "completed",
                 TftpTransferOutcome.TimedOut => "timeout",
                 TftpTransferOutcome.ClientError => "client_error",
+                TftpTransferOutcome.Unanswered => "unanswered",
                 _ => "stopped",
             };
         }
@@ -257,15 +311,7 @@ public sealed class TftpServer : IAsyncDisposable
 
     private string Refuse(Socket socket, IPEndPoint client, string what, TftpErrorCode code, string message)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(TftpPacketWriter.GetLength(new TftpError(code, message)));
-        try
-        {
-            socket.Send(buffer.AsSpan(0, TftpPacketWriter.WriteError(buffer, code, message)));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        SendError(socket, code, message);
         _metrics.Error(code switch
         {
             TftpErrorCode.FileNotFound => "file_not_found",
@@ -276,5 +322,35 @@ public sealed class TftpServer : IAsyncDisposable
         });
         _logger.LogInformation("TFTP refused {What} to {Client}: {Code} {Message}", what, client, code, message);
         return "refused";
+    }
+
+    private static void SendError(Socket socket, TftpErrorCode code, string message)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(TftpPacketWriter.GetLength(new TftpError(code, message)));
+        try
+        {
+            socket.Send(buffer.AsSpan(0, TftpPacketWriter.WriteError(buffer, code, message)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>RFC 1350 §7: an ERROR ends the transfer for the client too, instead of leaving it to time out.</summary>
+    private static void TrySendError(Socket? socket, TftpErrorCode code, string message)
+    {
+        if (socket is not { Connected: true })
+        {
+            return;
+        }
+        try
+        {
+            SendError(socket, code, message);
+        }
+        catch (SocketException)
+        {
+            // The client is gone; the failure is already counted and logged.
+        }
     }
 }

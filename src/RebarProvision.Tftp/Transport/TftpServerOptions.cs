@@ -18,6 +18,12 @@ public sealed record TftpServerOptions
     public int MaxConcurrentTransfers { get; init; } = 1000;
 
     /// <summary>
+    /// Requests from an address already running this many transfers are dropped, so one address cannot take every
+    /// slot. A booting machine runs one transfer at a time; raise it for many machines behind one NAT address.
+    /// </summary>
+    public int MaxTransfersPerAddress { get; init; } = 16;
+
+    /// <summary>
     /// Makes every UDP socket the server opens (listener and transfers). The default opens one in the caller's network
     /// namespace; tests and hosts serving another namespace pass their own.
     /// </summary>

@@ -28,7 +28,7 @@ internal sealed class TftpTransferSession : IDisposable
     private long _deadlineTicks = long.MaxValue;
     private long _retransmitsCounted;
 
-    public TftpTransferSession(Socket socket, TftpFileResult file, TftpNegotiation negotiation, int maxRetries, TimeProvider time, TftpMetrics metrics, CancellationToken stopping)
+    public TftpTransferSession(Socket socket, TftpFileResult file, TftpNegotiation negotiation, TftpRetransmitPolicy policy, TimeProvider time, TftpMetrics metrics, CancellationToken stopping)
     {
         _socket = socket;
         _file = file;
@@ -36,11 +36,12 @@ internal sealed class TftpTransferSession : IDisposable
         _time = time;
         _metrics = metrics;
         _stopping = stopping;
-        _transfer = new TftpTransfer(file.Length, negotiation.Settings, negotiation.Acknowledged.Count > 0, maxRetries);
+        var optionAckLength = negotiation.Acknowledged.Count > 0 ? TftpPacketWriter.GetLength(new TftpOptionAck(negotiation.Acknowledged)) : 0;
+        _transfer = new TftpTransfer(file.Length, negotiation.Settings, optionAckLength, policy);
         _origin = time.GetTimestamp();
         _receive = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         // One buffer holds a whole window, packet i at i * stride, so it can leave in one sendmmsg.
-        _stride = TftpPacketWriter.DataHeaderLength + Math.Max(negotiation.Settings.BlockSize, TftpPacketWriter.GetLength(new TftpOptionAck(negotiation.Acknowledged)));
+        _stride = TftpPacketWriter.DataHeaderLength + Math.Max(negotiation.Settings.BlockSize, optionAckLength);
         var windowBlocks = (int)Math.Min(negotiation.Settings.WindowSize, _transfer.BlockCount);
         _window = ArrayPool<byte>.Shared.Rent(_stride * windowBlocks);
         _lengths = ArrayPool<int>.Shared.Rent(windowBlocks);

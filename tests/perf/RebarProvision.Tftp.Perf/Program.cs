@@ -9,7 +9,8 @@ using RebarProvision.Tftp.Transport;
 switch (args.FirstOrDefault())
 {
     case "serve":
-        await using (var server = new TftpServer(new DirectoryFileSource(args[1]), new TftpServerOptions { Endpoint = IPEndPoint.Parse(args[2]) }))
+        // Every load client shares the client namespace's one address, so the per-address cap is lifted to the total.
+        await using (var server = new TftpServer(new DirectoryFileSource(args[1]), new TftpServerOptions { Endpoint = IPEndPoint.Parse(args[2]), MaxTransfersPerAddress = 1000 }))
         {
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
