@@ -35,6 +35,7 @@ public static class CommandLine
         root.Add(ContentCommands.Import(action));
         root.Add(ContentCommands.Export(action));
         root.Add(EventCommands.Create(action));
+        root.Add(AnsibleInventoryCommand.Create(action));
         foreach (var help in root.Options.OfType<HelpOption>())
         {
             help.Action = new HelpWithExitCodes((HelpAction)help.Action!);

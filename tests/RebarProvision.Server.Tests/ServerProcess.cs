@@ -28,17 +28,23 @@ public sealed class ServerProcess : IAsyncDisposable
         ApiPort = apiPort;
     }
 
-    public static ServerProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    public static ServerProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null) =>
+        Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "rebar-provision.dll")], args, environment);
+
+    /// <summary>Starts a published, self-contained server binary on loopback ports of its own.</summary>
+    public static ServerProcess StartPublished(string executable, IEnumerable<string> args, IDictionary<string, string>? environment = null) =>
+        Start(executable, [], args, environment);
+
+    private static ServerProcess Start(string executable, string[] prefix, IEnumerable<string> args, IDictionary<string, string>? environment)
     {
         var apiPort = FreePort.Tcp();
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rebar-provision.dll"));
-        foreach (var arg in (string[])["--api-port", apiPort.ToString(), "--api-tls", "false", "--http-port", FreePort.Tcp().ToString(), "--tftp-port", "0", "--listen", "127.0.0.1", .. args])
+        foreach (var arg in (string[])[.. prefix, "--api-port", apiPort.ToString(), "--api-tls", "false", "--http-port", FreePort.Tcp().ToString(), "--tftp-port", "0", "--listen", "127.0.0.1", .. args])
         {
             info.ArgumentList.Add(arg);
         }

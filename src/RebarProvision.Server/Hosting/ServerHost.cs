@@ -14,6 +14,7 @@ using RebarProvision.Server.Objects;
 using RebarProvision.Server.Power;
 using RebarProvision.Server.Secrets;
 using RebarProvision.Server.Tftp;
+using RebarProvision.Server.Ui;
 using RebarProvision.Store;
 using Serilog;
 
@@ -89,7 +90,7 @@ public static class ServerHost
             builder.Services.AddHostedService<TftpService>();
         }
         builder.Services.AddSingleton<ContentImporter>();
-        builder.Services.AddSingleton<ImageStore>().AddSingleton<ImageLibrary>().AddSingleton<ImageInstaller>();
+        builder.Services.AddSingleton<ImageStore>().AddSingleton<ImageLibrary>().AddSingleton<ImageInstaller>().AddSingleton<BootEnvReadiness>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1");
         builder.Services.ConfigureHttpJsonOptions(json =>
@@ -121,6 +122,11 @@ public static class ServerHost
         group.MapEventEndpoints();
         group.MapContentEndpoints();
         group.MapImageEndpoints();
+        group.MapBootEnvReadinessEndpoints();
+        group.MapAnsibleInventoryEndpoints();
+        group.MapWhoAmI();
+        app.MapUi(api);
+        app.MapUiSessions(api);
         app.MapOpenApi("/api/v1/openapi.json").WithMetadata(api).RequireAuthorization(ApiAccess.Read);
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", async (IStore s, CancellationToken ct) =>

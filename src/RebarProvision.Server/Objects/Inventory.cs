@@ -1,4 +1,5 @@
 using RebarProvision.Model;
+using RebarProvision.Rendering;
 using RebarProvision.Server.Api;
 using RebarProvision.Server.Boot;
 using RebarProvision.Server.Events;
@@ -21,6 +22,7 @@ public sealed class Inventory
     private readonly SecureParams _secrets;
     private readonly TimeProvider _time;
     private readonly BootSecrets _bootSecrets;
+    private readonly TemplateSandbox _syntax;
 
     public Inventory(IStore store, EventBus events, ObjectCache cache, SecureParams secrets, BootSecrets bootSecrets, TimeProvider time)
     {
@@ -30,6 +32,7 @@ public sealed class Inventory
         _cache = cache;
         _secrets = secrets;
         _time = time;
+        _syntax = new TemplateSandbox(cache);
     }
 
     public ObjectCache Cache => _cache;
@@ -220,6 +223,10 @@ public sealed class Inventory
                 break;
             case Reservation reservation:
                 await Require(ObjectKind.Subnets, reservation.Subnet, "subnet");
+                break;
+            case Template template when _syntax.CheckSyntax(template.Name, template.Contents) is { } error:
+                // Stored anyway, like a dangling reference: an operator mid-edit keeps the text and sees where it breaks.
+                problems.Add($"contents: line {error.Line}, column {error.Column}: {error.Reason}");
                 break;
         }
         return problems;
