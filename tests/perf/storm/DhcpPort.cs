@@ -38,8 +38,8 @@ internal sealed class DhcpPort : IDisposable
 
     /// <summary>
     /// Sends <paramref name="request"/> and waits for a reply to its transaction id, re-sending after
-    /// <paramref name="firstTimeout"/>, then twice that, and so on (RFC 2131 §4.1's doubling; PXE firmware waits 4, 8,
-    /// 16, 32 s) until <paramref name="attempts"/> sends went unanswered.
+    /// <paramref name="firstTimeout"/>, then about twice that, and so on (RFC 2131 §4.1's doubling; PXE firmware waits
+    /// 4, 8, 16, 32 s) until <paramref name="attempts"/> sends went unanswered.
     /// </summary>
     public async Task<DhcpMessage> ExchangeAsync(DhcpMessage request, TimeSpan firstTimeout, int attempts, Action retried, CancellationToken cancellationToken)
     {
@@ -61,7 +61,9 @@ internal sealed class DhcpPort : IDisposable
             catch (TimeoutException) when (attempt < attempts)
             {
                 retried();
-                timeout *= 2;
+                // RFC 2131 §4.1: the doubled delay is randomized by ±1 s, so clients that lost their first packet
+                // together do not all retransmit in the same instant again.
+                timeout = firstTimeout * (1 << attempt) + TimeSpan.FromSeconds(Random.Shared.NextDouble() * 2 - 1);
             }
             finally
             {

@@ -6,7 +6,7 @@ using RebarProvision.Storm.Perf;
 // Boot-storm client (run inside the client namespace by tests/perf/storm/run.sh):
 //   storm macs N                          the N MACs the simulated machines use, one a line (for creating them)
 //   storm run --interface vc --machines N --label ours --json out.json [--server-pid P]... [--arch 0|7]
-//             [--blksize 1432] [--window 4] [--deadline 300] [--record DIR]
+//             [--blksize 1432] [--window 4] [--ramp 0] [--deadline 300] [--record DIR]
 //   storm compare a.json b.json ...       the markdown table of medians per label, with ours/theirs
 var json = new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 switch (args)
@@ -53,7 +53,13 @@ async Task<int> RunAsync(string[] rest)
     using var dhcp = new DhcpPort(options.Interface);
     using var usage = pids.Length > 0 ? new ServerUsage(pids) : null;
     var clock = Stopwatch.StartNew();
-    var results = await Task.WhenAll(Macs(count).Select((mac, i) => Task.Run(() => new SimulatedMachine(i, mac, dhcp, options).BootAsync(deadline.Token))));
+    // Power-on times spread uniformly over the ramp: a rack's machines come out of POST over some seconds.
+    var ramp = TimeSpan.FromSeconds(double.Parse(Flag("--ramp", "0"), CultureInfo.InvariantCulture));
+    var results = await Task.WhenAll(Macs(count).Select((mac, i) => Task.Run(async () =>
+    {
+        await Task.Delay(ramp * Random.Shared.NextDouble(), deadline.Token);
+        return await new SimulatedMachine(i, mac, dhcp, options).BootAsync(deadline.Token);
+    })));
     var allDone = clock.Elapsed.TotalSeconds;
     var summary = StormSummary.Of(label, results, allDone, usage);
     Console.Write(summary.Describe());

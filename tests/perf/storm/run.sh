@@ -4,21 +4,22 @@
 # first round), each in the same fresh namespace, taking turns.
 #
 #   tests/perf/storm/run.sh [--machines 1000] [--repeat 1] [--arch 0|7] [--window 4] [--kernel-mib 4] [--initrd-mib 4]
-#                           [--deadline 300] [--only ours]
+#                           [--deadline 300] [--ramp 0] [--only ours]
 #
 # Each machine: DHCP DISCOVER/REQUEST as a PXE ROM (options 93, 94, 97, 60) -> TFTP of the loader the ACK names
 # (blksize 1432, windowsize --window) -> DHCP again as iPXE (option 77) -> HTTP iPXE script -> kernel and initrd ->
 # NoCloud user-data and meta-data from the seed on the kernel command line -> POST status=installed to the callback
 # URL in the user-data. DHCP is broadcast on the client veth; after its lease a machine sends from its leased address
-# (the pool's addresses are put on the client veth beforehand). Needs root. Prints each run, then the table of medians.
+# (the pool's addresses are put on the client veth beforehand). Machines power on within --ramp seconds (0: all at
+# once). Needs root. Prints each run, then the table of medians.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
-machines=1000 repeat=1 arch=0 window=4 kernel_mib=4 initrd_mib=4 deadline=300 only=""
+machines=1000 repeat=1 arch=0 window=4 kernel_mib=4 initrd_mib=4 deadline=300 ramp=0 only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --machines) machines=$2; shift 2 ;; --repeat) repeat=$2; shift 2 ;; --arch) arch=$2; shift 2 ;;
     --window) window=$2; shift 2 ;; --kernel-mib) kernel_mib=$2; shift 2 ;; --initrd-mib) initrd_mib=$2; shift 2 ;;
-    --deadline) deadline=$2; shift 2 ;; --only) only=$2; shift 2 ;;
+    --deadline) deadline=$2; shift 2 ;; --ramp) ramp=$2; shift 2 ;; --only) only=$2; shift 2 ;;
     *) sed -n '2,14p' "$0" >&2; exit 2 ;;
   esac
 done
@@ -48,7 +49,7 @@ ip -n "$srv" addr add 10.95.0.1/16 dev vs; ip -n "$cli" addr add 10.95.0.2/16 de
 for n in "$srv" "$cli"; do ip -n "$n" link set lo up; done
 ip -n "$srv" link set vs up; ip -n "$cli" link set vc up
 # Every pool address on the client side, so a leased machine can send from its own address.
-for i in $(seq 1 8); do for j in $(seq 1 254); do echo "addr add 10.95.$i.$j/32 dev vc"; done; done > "$work/addrs"
+for i in $(seq 1 8); do for j in $(seq 0 255); do echo "addr add 10.95.$i.$j/32 dev vc"; done; done | sed '1d;$d' > "$work/addrs"
 ip -n "$cli" -batch "$work/addrs"
 S() { ip netns exec "$srv" "$@"; }
 
@@ -84,7 +85,7 @@ ours() { # $1 = run number; the first run records what it was served, for nginx
     A -o /dev/null -X POST "$api/bootenvs/storm/install?image=$sha&kind=$kind"
   done
   ip netns exec "$cli" "$storm" run --interface vc --machines "$machines" --arch "$arch" --window "$window" \
-    --deadline "$deadline" --label rebar --server-pid "$pid" --json "$work/rebar-$1.json" "${record[@]}" || true
+    --ramp "$ramp" --deadline "$deadline" --label rebar --server-pid "$pid" --json "$work/rebar-$1.json" "${record[@]}" || true
   stop_servers
   grep -iE 'error|exception|fail' "$work/ours.log" | head -5 || true
 }
@@ -142,7 +143,7 @@ C
   local nginx=$!
   for _ in $(seq 50); do S curl -s -o /dev/null http://10.95.0.1:8091/ && break; sleep 0.1; done
   ip netns exec "$cli" "$storm" run --interface vc --machines "$machines" --arch "$arch" --window "$window" \
-    --deadline "$deadline" --label dnsmasq+nginx --server-pid "$dnsmasq" --server-pid "$nginx" --json "$work/peer-$1.json" || true
+    --ramp "$ramp" --deadline "$deadline" --label dnsmasq+nginx --server-pid "$dnsmasq" --server-pid "$nginx" --json "$work/peer-$1.json" || true
   stop_servers
 }
 
@@ -151,5 +152,5 @@ for r in $(seq "$repeat"); do
   [ "$only" = ours ] || theirs "$r"
 done
 echo
-echo "N=$machines, arch $arch, TFTP windowsize $window, kernel $kernel_mib MiB + initrd $initrd_mib MiB, $repeat round(s), $(nproc) cores"
+echo "N=$machines, ramp $ramp s, arch $arch, TFTP windowsize $window, kernel $kernel_mib MiB + initrd $initrd_mib MiB, $repeat round(s), $(nproc) cores"
 "$storm" compare "$work"/rebar-*.json $(ls "$work"/peer-*.json 2>/dev/null)
