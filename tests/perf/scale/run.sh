@@ -2,7 +2,7 @@
 # Inventory scale: our server holding 100,000 machines with bound leases, against the same server with an empty
 # inventory.
 #
-#   tests/perf/scale/run.sh [--store sqlite|postgres] [--machines 100000] [--rate 4000] [--seconds 10] [--no-dhcp]
+#   tests/perf/scale/run.sh [--store sqlite|postgres] [--machines 100000] [--rate 4000] [--seconds 10] [--repeat 3] [--no-dhcp]
 #
 # Loads the machines through the store API (tests/perf/scale: many writes in flight, which the store batches), then
 # measures: start-up to /readyz and RSS of the server; API list of 1,000 machines with a filter; the iPXE script
@@ -13,11 +13,11 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 rig=${RIG_DHCP_RATE:-$root/../shared/rig/perf/dhcp-rate.sh}
-store=sqlite machines=100000 rate=4000 seconds=10 dhcp=1
+store=sqlite machines=100000 rate=4000 seconds=10 repeat=3 dhcp=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --store) store=$2; shift 2 ;; --machines) machines=$2; shift 2 ;; --rate) rate=$2; shift 2 ;;
-    --seconds) seconds=$2; shift 2 ;; --no-dhcp) dhcp=0; shift ;;
+    --seconds) seconds=$2; shift 2 ;; --repeat) repeat=$2; shift 2 ;; --no-dhcp) dhcp=0; shift ;;
     *) sed -n '2,13p' "$0" >&2; exit 2 ;;
   esac
 done
@@ -36,7 +36,8 @@ cleanup() {
   [ -n "$pgdata" ] && su postgres -s /bin/sh -c "$pg_bin/pg_ctl -D $pgdata -m immediate stop" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap "exit 130" INT TERM
 
 store_args=() location=""
 if [ "$store" = postgres ]; then
@@ -108,11 +109,11 @@ exec dotnet "$server_dll" --data-dir "\$copy" --dhcp-interfaces "\$RIG_IFACE" --
 S
 chmod +x "$work/serve.sh"
 warmup=$(printf '%.0f' "$(echo "$startup + 4" | bc)")
-for _ in 1 2 3; do
+for _ in $(seq "$repeat"); do
   for who in full empty; do
     RIG_SERVER_WARMUP=$warmup "$rig" --rates "$rate" --seconds "$seconds" -- "$work/serve.sh" "$work/$who" | sed "s/^/$who: /" | tee -a "$work/dhcp"
   done
 done
 for who in full empty; do
-  echo "DHCP $who: median of 3 runs at $rate/s: $(grep "^$who:" "$work/dhcp" | sed -n 's/.*dora=\([0-9]*\)\/s.*/\1/p' | sort -n | sed -n 2p) 4-way exchanges/s"
+  echo "DHCP $who: median of $repeat run(s) at $rate/s: $(grep "^$who:" "$work/dhcp" | sed -n 's/.*dora=\([0-9]*\)\/s.*/\1/p' | sort -n | sed -n "$(( (repeat + 1) / 2 ))p") 4-way exchanges/s"
 done

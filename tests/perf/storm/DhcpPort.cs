@@ -18,7 +18,7 @@ internal sealed class DhcpPort : IDisposable
     private static readonly IPEndPoint Servers = new(IPAddress.Broadcast, 67);
 
     private readonly Socket _socket;
-    private readonly ConcurrentDictionary<uint, TaskCompletionSource<DhcpMessage>> _waiting = new();
+    private readonly ConcurrentDictionary<uint, Waiter> _waiting = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiving;
 
@@ -41,7 +41,9 @@ internal sealed class DhcpPort : IDisposable
     /// <paramref name="firstTimeout"/>, then about twice that, and so on (RFC 2131 §4.1's doubling; PXE firmware waits
     /// 4, 8, 16, 32 s) until <paramref name="attempts"/> sends went unanswered.
     /// </summary>
-    public async Task<DhcpMessage> ExchangeAsync(DhcpMessage request, TimeSpan firstTimeout, int attempts, Action retried, CancellationToken cancellationToken)
+    /// <param name="answers">The reply types that answer this request (an OFFER for a DISCOVER; ACK or NAK for a
+    /// REQUEST): a late OFFER to a re-sent DISCOVER carries the same transaction id as the REQUEST that follows it.</param>
+    public async Task<DhcpMessage> ExchangeAsync(DhcpMessage request, DhcpMessageType[] answers, TimeSpan firstTimeout, int attempts, Action retried, CancellationToken cancellationToken)
     {
         var buffer = new byte[DhcpMessage.DefaultMaxLength];
         if (!request.TryWrite(buffer, buffer.Length, out var length))
@@ -51,12 +53,12 @@ internal sealed class DhcpPort : IDisposable
         var timeout = firstTimeout;
         for (var attempt = 1; ; attempt++)
         {
-            var reply = new TaskCompletionSource<DhcpMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var reply = new Waiter(answers, new TaskCompletionSource<DhcpMessage>(TaskCreationOptions.RunContinuationsAsynchronously));
             _waiting[request.TransactionId] = reply;
             try
             {
                 await _socket.SendToAsync(buffer.AsMemory(0, length), SocketFlags.None, Servers, cancellationToken);
-                return await reply.Task.WaitAsync(timeout, cancellationToken);
+                return await reply.Reply.Task.WaitAsync(timeout, cancellationToken);
             }
             catch (TimeoutException) when (attempt < attempts)
             {
@@ -67,7 +69,7 @@ internal sealed class DhcpPort : IDisposable
             }
             finally
             {
-                _waiting.TryRemove(new KeyValuePair<uint, TaskCompletionSource<DhcpMessage>>(request.TransactionId, reply));
+                _waiting.TryRemove(new KeyValuePair<uint, Waiter>(request.TransactionId, reply));
             }
         }
     }
@@ -93,9 +95,10 @@ internal sealed class DhcpPort : IDisposable
             }
             if (DhcpMessage.TryParse(buffer.AsSpan(0, received.ReceivedBytes), out var message, out _)
                 && message.Operation == DhcpOperation.BootReply
-                && _waiting.TryGetValue(message.TransactionId, out var waiter))
+                && _waiting.TryGetValue(message.TransactionId, out var waiter)
+                && waiter.Answers.Contains(message.MessageType))
             {
-                waiter.TrySetResult(message);
+                waiter.Reply.TrySetResult(message);
             }
             else
             {
@@ -103,6 +106,8 @@ internal sealed class DhcpPort : IDisposable
             }
         }
     }
+
+    private sealed record Waiter(DhcpMessageType[] Answers, TaskCompletionSource<DhcpMessage> Reply);
 
     public void Dispose()
     {

@@ -111,28 +111,39 @@ internal sealed partial class SimulatedMachine(int index, byte[] mac, DhcpPort d
         clock.Restart();
     }
 
-    /// <summary>DISCOVER → OFFER → REQUEST → ACK, as a PXE ROM (<paramref name="ipxe"/> false) or as iPXE.</summary>
+    /// <summary>
+    /// DISCOVER → OFFER → REQUEST → ACK, as a PXE ROM (<paramref name="ipxe"/> false) or as iPXE; a NAK starts over
+    /// (RFC 2131 §4.4.1: back to INIT), as a server that offered one address to two clients makes the loser do.
+    /// </summary>
     private async Task<DhcpMessage> LeaseAsync(bool ipxe, CancellationToken cancellationToken)
     {
-        var xid = (uint)Random.Shared.Next() ^ (uint)index;
-        var offer = await dhcp.ExchangeAsync(Request(DhcpMessageType.Discover, xid, ipxe), options.DhcpTimeout, options.DhcpAttempts, () => _dhcpRetries++, cancellationToken);
-        if (offer.MessageType != DhcpMessageType.Offer || offer.YourAddress == 0)
+        for (var attempt = 1; ; attempt++)
         {
-            throw new InvalidDataException($"expected an OFFER with an address, got {offer.MessageType}");
+            var xid = (uint)Random.Shared.Next() ^ (uint)index;
+            var offer = await dhcp.ExchangeAsync(Request(DhcpMessageType.Discover, xid, ipxe), [DhcpMessageType.Offer], options.DhcpTimeout, options.DhcpAttempts, () => _dhcpRetries++, cancellationToken);
+            if (offer.YourAddress == 0)
+            {
+                throw new InvalidDataException("an OFFER without an address");
+            }
+            var request = Request(DhcpMessageType.Request, xid, ipxe);
+            request.Options.SetAddress(DhcpOptionCode.RequestedAddress, offer.YourAddress);
+            request.Options.SetAddress(DhcpOptionCode.ServerIdentifier, offer.Options.GetAddress(DhcpOptionCode.ServerIdentifier) ?? 0);
+            var ack = await dhcp.ExchangeAsync(request, [DhcpMessageType.Ack, DhcpMessageType.Nak], options.DhcpTimeout, options.DhcpAttempts, () => _dhcpRetries++, cancellationToken);
+            if (ack.MessageType == DhcpMessageType.Nak)
+            {
+                if (attempt == options.DhcpAttempts)
+                {
+                    throw new InvalidDataException($"NAK for {Address(offer.YourAddress)}, {attempt} times");
+                }
+                _dhcpRetries++;
+                continue;
+            }
+            if (string.IsNullOrEmpty(BootFile(ack)))
+            {
+                throw new InvalidDataException($"the ACK ({(ipxe ? "iPXE" : "PXE")}) names no boot file");
+            }
+            return ack;
         }
-        var request = Request(DhcpMessageType.Request, xid, ipxe);
-        request.Options.SetAddress(DhcpOptionCode.RequestedAddress, offer.YourAddress);
-        request.Options.SetAddress(DhcpOptionCode.ServerIdentifier, offer.Options.GetAddress(DhcpOptionCode.ServerIdentifier) ?? 0);
-        var ack = await dhcp.ExchangeAsync(request, options.DhcpTimeout, options.DhcpAttempts, () => _dhcpRetries++, cancellationToken);
-        if (ack.MessageType != DhcpMessageType.Ack)
-        {
-            throw new InvalidDataException($"expected an ACK for {Address(offer.YourAddress)}, got {ack.MessageType}");
-        }
-        if (string.IsNullOrEmpty(BootFile(ack)))
-        {
-            throw new InvalidDataException($"the ACK ({(ipxe ? "iPXE" : "PXE")}) names no boot file");
-        }
-        return ack;
     }
 
     private DhcpMessage Request(DhcpMessageType type, uint xid, bool ipxe)

@@ -41,7 +41,8 @@ stop_servers() {
   pids=()
 }
 cleanup() { stop_servers; ip netns del "$srv" 2>/dev/null || true; ip netns del "$cli" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap "exit 130" INT TERM
 
 ip netns add "$srv"; ip netns add "$cli"
 ip link add vs netns "$srv" type veth peer name vc netns "$cli"
@@ -87,7 +88,8 @@ ours() { # $1 = run number; the first run records what it was served, for nginx
   ip netns exec "$cli" "$storm" run --interface vc --machines "$machines" --arch "$arch" --window "$window" \
     --ramp "$ramp" --deadline "$deadline" --label rebar --server-pid "$pid" --json "$work/rebar-$1.json" "${record[@]}" || true
   stop_servers
-  grep -iE 'error|exception|fail' "$work/ours.log" | head -5 || true
+  echo "  server log: $(grep -c ' ERR ' "$work/ours.log" || true) errors, $(grep -c ' WRN ' "$work/ours.log" || true) warnings"
+  grep -oE '(WRN|ERR) [A-Za-z.]+: [A-Za-z ]{0,40}|[A-Za-z.]+Exception( \([0-9]+\))?: .{0,80}' "$work/ours.log" | sort | uniq -c | sort -rn | head -6 || true
 }
 
 theirs() { # $1 = run number
