@@ -26,12 +26,18 @@ public sealed class LoadClient(IPEndPoint server, int blockSize, int windowSize)
     private int _inWindow;
     private bool _done;
 
+    /// <summary>The address to send from: a simulated machine downloads from the address it leased (tests/perf/storm).</summary>
+    public IPAddress LocalAddress { get; init; } = IPAddress.Any;
+
+    /// <summary>Timeouts that made this client re-send its request or its last ACK.</summary>
+    public int Retries { get; private set; }
+
     public async Task<long> DownloadAsync(string file, CancellationToken cancellationToken)
     {
         // Non-blocking, so the drain loop below learns "nothing queued" from an error code instead of an ioctl per packet.
         using var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 1 << 20, Blocking = false };
         _socket = socket;
-        socket.Bind(new IPEndPoint(IPAddress.Any, 0));
+        socket.Bind(new IPEndPoint(LocalAddress, 0));
         List<TftpOption> options = [];
         if (blockSize != 512)
         {
@@ -58,6 +64,7 @@ public sealed class LoadClient(IPEndPoint server, int blockSize, int windowSize)
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
+                    Retries++;
                     if (++retries > 10)
                     {
                         throw new TimeoutException($"{file}: no answer from {server}");
@@ -74,7 +81,13 @@ public sealed class LoadClient(IPEndPoint server, int blockSize, int windowSize)
                 }
             }
             retries = 0;
-            _peer ??= result.RemoteEndPoint;
+            if (_peer is null)
+            {
+                // RFC 1350 §4: the transfer is with the first port that answered. A slow server may answer a
+                // re-sent RRQ with a second transfer; connecting makes the kernel drop that one's packets.
+                _peer = result.RemoteEndPoint;
+                socket.Connect(_peer);
+            }
             Process(_buffer.AsSpan(0, result.ReceivedBytes), file);
             while (!_done)
             {

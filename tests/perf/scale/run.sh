@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Inventory scale: our server holding 100,000 machines with bound leases, against the same server with an empty
+# inventory.
+#
+#   tests/perf/scale/run.sh [--store sqlite|postgres] [--machines 100000] [--rate 4000] [--seconds 10] [--repeat 3] [--no-dhcp]
+#
+# Loads the machines through the store API (tests/perf/scale: many writes in flight, which the store batches), then
+# measures: start-up to /readyz and RSS of the server; API list of 1,000 machines with a filter; the iPXE script
+# render of random machines over HTTP and through the API; the in-process MachineByMac p99 on the server's
+# ObjectCache; and the DHCP rate (perfdhcp through /work/shared/rig/perf/dhcp-rate.sh, unknown-machine policy
+# "ignore", SQLite only) with the full and the empty inventory, taking turns. The server listens on 127.0.0.1 only;
+# DHCP runs in the rig's namespaces. PostgreSQL: a private cluster (initdb in a temporary directory), as tests/run.sh.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+rig=${RIG_DHCP_RATE:-$root/../shared/rig/perf/dhcp-rate.sh}
+store=sqlite machines=100000 rate=4000 seconds=10 repeat=3 dhcp=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --store) store=$2; shift 2 ;; --machines) machines=$2; shift 2 ;; --rate) rate=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;; --repeat) repeat=$2; shift 2 ;; --no-dhcp) dhcp=0; shift ;;
+    *) sed -n '2,13p' "$0" >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" = 0 ] || { echo "scale: needs root (the DHCP rig's namespaces; postgres runs as its user)" >&2; exit 1; }
+dotnet build "$root/src/RebarProvision.Server" -c Release -nologo -v q >/dev/null
+dotnet build "$root/tests/perf/scale" -c Release -nologo -v q >/dev/null
+server_dll="$root/src/RebarProvision.Server/bin/Release/net10.0/rebar-provision.dll"
+scale="$root/tests/perf/scale/bin/Release/net10.0/scale"
+work=$(mktemp -d /tmp/scale.XXXXXX)
+chmod 755 "$work"
+server_pid="" pgdata=""
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cleanup() {
+  [ -n "$server_pid" ] && { kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true; }
+  [ -n "$pgdata" ] && su postgres -s /bin/sh -c "$pg_bin/pg_ctl -D $pgdata -m immediate stop" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap "exit 130" INT TERM
+
+store_args=() location=""
+if [ "$store" = postgres ]; then
+  pgdata=$(mktemp -d /tmp/scale-pg.XXXXXX); chown postgres "$pgdata"
+  pgport=$(free_port)
+  su postgres -s /bin/sh -c "$pg_bin/initdb -D $pgdata -A trust -U postgres --no-sync" >/dev/null
+  su postgres -s /bin/sh -c "$pg_bin/pg_ctl -D $pgdata -w -l $pgdata/server.log -o \"-p $pgport -k $pgdata -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300\" start" >/dev/null
+  location="Host=127.0.0.1;Port=$pgport;Username=postgres;Database=postgres"
+  store_args=(--store postgres --postgres "$location")
+fi
+
+api_port=$(free_port) http_port=$(free_port)
+api="http://127.0.0.1:$api_port/api/v1"
+start_server() { # $1 = data dir; sets server_pid and startup (seconds to /readyz)
+  local t0; t0=$(date +%s.%N)
+  dotnet "$server_dll" --data-dir "$1" "${store_args[@]}" --listen 127.0.0.1 --api-port "$api_port" --api-tls false \
+    --http-port "$http_port" --tftp-port 0 --admin-password scale-admin --node scale --log-level Warning > "$work/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 12000); do curl -sf -o /dev/null "http://127.0.0.1:$api_port/readyz" && break; sleep 0.05; done
+  startup=$(echo "$(date +%s.%N) - $t0" | bc)
+  curl -sf -o /dev/null "http://127.0.0.1:$api_port/readyz" || { echo "scale: server not ready after 600 s"; tail "$work/server.log"; exit 1; }
+}
+stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
+rss() { awk -v k="$2:" '$1 == k {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+# Percentiles of a column of seconds, printed in milliseconds.
+pct() { sort -n | awk '{v[NR]=$1} END {printf "p50 %.1f ms, p95 %.1f ms, p99 %.1f ms (%d)", 1000*v[int(NR*0.5+0.5)], 1000*v[int(NR*0.95+0.5)], 1000*v[int(NR*0.99+0.5)], NR}'; }
+
+full="$work/full" empty="$work/empty"
+mkdir -p "$full" "$empty"
+[ "$store" = sqlite ] && location=$full
+# An empty store gets the shipped content on its first start; the machines come afterwards, through the store API.
+start_server "$full"; stop_server
+"$scale" load "$store" "$location" "$machines"
+
+start_server "$full"
+echo "start-up with $machines machines: $startup s to /readyz, RSS $(rss "$server_pid" VmRSS) MiB"
+total=$(curl -sf -u admin:scale-admin "$api/machines?bootEnv=local&limit=1000" | jq length)
+for _ in $(seq 30); do curl -sf -o /dev/null -w '%{time_total}\n' -u admin:scale-admin "$api/machines?bootEnv=local&limit=1000"; done > "$work/list"
+echo "API list, bootEnv=local, limit 1000 ($total returned): $(pct < "$work/list")"
+# A filter only one machine passes: the whole inventory is looked at.
+one="name=scale-$(printf '%06d' $((machines / 2)))"
+for _ in $(seq 30); do curl -sf -o /dev/null -w '%{time_total}\n' -u admin:scale-admin "$api/machines?$one"; done > "$work/list-one"
+echo "API list, $one ($(curl -sf -u admin:scale-admin "$api/machines?$one" | jq length) returned): $(pct < "$work/list-one")"
+# Random machines' iPXE scripts, one curl with keep-alive: the boot port (records the boot: a machine write) and the
+# API's render (read only).
+mapfile -t picks < <(shuf -i 0-$((machines - 1)) -n 300)
+urls=() renders=()
+for i in "${picks[@]}"; do urls+=(-o /dev/null "http://127.0.0.1:$http_port/boot/$(printf '02:5c:%02x:%02x:%02x:%02x' $((i >> 24 & 255)) $((i >> 16 & 255)) $((i >> 8 & 255)) $((i & 255))).ipxe"); done
+for i in "${picks[@]:0:100}"; do renders+=(-o /dev/null "$api/machines/scale-$(printf '%06d' $((i + 1)))/render/ipxe"); done
+curl -sf -w '%{time_total}\n' "${urls[@]}" > "$work/boot"
+echo "iPXE script on the boot port (300 random machines): $(pct < "$work/boot")"
+curl -sf -u admin:scale-admin -w '%{time_total}\n' "${renders[@]}" > "$work/render"
+echo "iPXE script through the API render (100 random machines): $(pct < "$work/render")"
+echo "server RSS now $(rss "$server_pid" VmRSS) MiB, peak $(rss "$server_pid" VmHWM) MiB"
+stop_server
+"$scale" lookup "$store" "$location"
+
+[ "$dhcp" = 1 ] && [ "$store" = sqlite ] || exit 0
+[ -f "$rig" ] || { echo "scale: DHCP rig not found at $rig (set RIG_DHCP_RATE)"; exit 1; }
+start_server "$empty"; stop_server
+"$scale" load sqlite "$empty" 0 >/dev/null
+# The rig restarts the server per run; each run gets a fresh copy of the data directory.
+cat > "$work/serve.sh" <<S
+#!/bin/sh
+copy=\$(mktemp -d $work/run.XXXXXX)
+cp -a "\$1/." "\$copy/"
+exec dotnet "$server_dll" --data-dir "\$copy" --dhcp-interfaces "\$RIG_IFACE" --unknown-machine-policy ignore --api-tls false \
+  --tftp-port 0 --admin-password scale-admin --node scale --log-level Warning
+S
+chmod +x "$work/serve.sh"
+warmup=$(printf '%.0f' "$(echo "$startup + 4" | bc)")
+for _ in $(seq "$repeat"); do
+  for who in full empty; do
+    RIG_SERVER_WARMUP=$warmup "$rig" --rates "$rate" --seconds "$seconds" -- "$work/serve.sh" "$work/$who" | sed "s/^/$who: /" | tee -a "$work/dhcp"
+  done
+done
+for who in full empty; do
+  echo "DHCP $who: median of $repeat run(s) at $rate/s: $(grep "^$who:" "$work/dhcp" | sed -n 's/.*dora=\([0-9]*\)\/s.*/\1/p' | sort -n | sed -n "$(( (repeat + 1) / 2 ))p") 4-way exchanges/s"
+done
