@@ -118,7 +118,7 @@ public sealed class SecureParamTests
         await (await server.Api.PostJsonAsync("bootenvs", """{"name":"tiny","kernel":"k","templates":[{"name":"user-data","path":"machines/{{ machine.uuid }}/user-data","template":"ud"}]}""")).Expect(HttpStatusCode.Created);
         await (await server.Api.PostJsonAsync("profiles", $$$"""{"name":"rack","params":{"power/password":"{{{ProfileSecret}}}"}}""")).Expect(HttpStatusCode.Created);
         var machine = await (await (await server.Api.PostJsonAsync("machines", $$$"""{"name":"m1","bootEnv":"tiny","profiles":["rack"],"params":{"power/password":"{{{MachineSecret}}}","plain":"visible"}}""")).Expect(HttpStatusCode.Created)).JsonAsync();
-        var machineToken = server.Service<Auth.MachineTokens>().Issue(machine["uuid"]!.GetValue<string>());
+        var machineToken = server.Service<Auth.MachineTokens>().Issue(server.Service<Objects.ObjectCache>().Get<Model.Machine>(machine["uuid"]!.GetValue<string>())!);
 
         // The operator may edit templates, so it writes one that prints the secret every way a template can.
         await AuthClients.CreateUserAsync(server, "olga", "operator", "olga-password-1");
@@ -140,7 +140,7 @@ public sealed class SecureParamTests
         var asAdmin = await (await (await server.Api.GetAsync("machines/m1/render/user-data")).Expect(HttpStatusCode.OK)).Content.ReadAsStringAsync();
         Assert.Contains($"param: {MachineSecret}", asAdmin);
         var adminToken = asAdmin[(asAdmin.IndexOf("token: ", StringComparison.Ordinal) + 7)..].Split('\n')[0];
-        Assert.True(server.Service<Auth.MachineTokens>().IsValidFor(adminToken, machine["uuid"]!.GetValue<string>()), asAdmin);
+        Assert.True(server.Service<Auth.MachineTokens>().IsValidFor(adminToken, server.Service<Objects.ObjectCache>().Get<Model.Machine>(machine["uuid"]!.GetValue<string>())!), asAdmin);
 
         using var ownToken = AuthClients.Bearer(server, machineToken);
         foreach (var (who, client) in new[] { ("an operator", olga), ("the machine's token", ownToken) })
