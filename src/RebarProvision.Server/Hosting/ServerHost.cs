@@ -31,7 +31,8 @@ public static class ServerHost
     {
         Directory.CreateDirectory(options.DataDir);
         // Resilience wraps the store at this one seam (DESIGN §7): timeouts, retries with jitter, a circuit breaker.
-        IStore store = new ResilientStore(StoreFactory.Create(options.Store, options.Store == "postgres" ? options.Postgres! : options.DataDir));
+        var kind = StoreFactory.ParseKind(options.Store);
+        IStore store = new ResilientStore(StoreFactory.Create(kind, kind == StoreKind.Postgres ? options.Postgres! : options.DataDir));
         try
         {
             return await BuildOnAsync(store, options, logger, cancellationToken);

@@ -21,7 +21,7 @@ await using IStore store = Environment.GetEnvironmentVariable("DHCP_PERF_STORE")
     ? new PostgresStore(Environment.GetEnvironmentVariable("DHCP_PERF_POSTGRES") ?? throw new InvalidOperationException("set DHCP_PERF_POSTGRES"))
     : new SqliteStore(dataDirectory);
 await store.MigrateAsync();
-if (store.Kind == "postgres" && Environment.GetEnvironmentVariable("DHCP_PERF_FRESH") == "1")
+if (store.Kind == StoreKind.Postgres && Environment.GetEnvironmentVariable("DHCP_PERF_FRESH") == "1")
 {
     await using var connection = new Npgsql.NpgsqlConnection(Environment.GetEnvironmentVariable("DHCP_PERF_POSTGRES"));
     await connection.OpenAsync();
