@@ -2,7 +2,6 @@ namespace RebarProvision.Dhcp.Tests;
 
 public sealed class AllocationPolicyTests
 {
-
     [Fact]
     public void A_request_with_a_server_identifier_is_selecting()
     {
