@@ -104,9 +104,6 @@ public sealed class BootRenderer
         return _cache.GetOrAdd(stamp is null ? null : "cmdline|" + stamp, () => RenderCommandLine(context, Sandbox.CreateGlobals(context)));
     }
 
-    /// <summary>Drops every cached output (they also age out by themselves, as their keys carry revisions).</summary>
-    public void ClearCache() => _cache.Clear();
-
     /// <summary>Where the HTTP/TFTP services serve a loader's document for a MAC, following each loader's convention.</summary>
     public static string LoaderPath(BootLoader loader, string mac) => loader switch
     {

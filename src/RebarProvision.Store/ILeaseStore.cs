@@ -5,14 +5,15 @@ namespace RebarProvision.Store;
 /// <summary>
 /// Leases, in a table of their own. The database enforces one lease row per (subnet, address) and at most one
 /// active (offered or bound) lease per token, so two nodes on one database can never hand one address out twice.
-/// Every method that changes a lease is one transaction.
+/// Every method that changes a lease is one transaction. The look-ups a DHCP exchange makes return
+/// <see cref="ValueTask{TResult}"/>: the embedded store answers them from memory, without a task per call.
 /// </summary>
 public interface ILeaseStore
 {
-    Task<Lease?> GetAsync(string addr, CancellationToken cancellationToken = default);
+    ValueTask<Lease?> GetAsync(string addr, CancellationToken cancellationToken = default);
 
     /// <summary>The token's most recently updated lease in any state (its active one if it has one).</summary>
-    Task<Lease?> FindByTokenAsync(string token, CancellationToken cancellationToken = default);
+    ValueTask<Lease?> FindByTokenAsync(string token, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<Lease>> ListAsync(string? subnet = null, CancellationToken cancellationToken = default);
 
@@ -41,7 +42,7 @@ public interface ILeaseStore
     /// around to the range start when it comes back empty. What it returns is a hint: another node may claim one of
     /// them a moment later, and only the claim decides.
     /// </remarks>
-    Task<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default);
+    ValueTask<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default);
 
     /// <summary>The subnet's lease that has been inactive (expired, released, or past its expiry) the longest.</summary>
     Task<Lease?> FindMostExpiredAsync(string subnet, DateTimeOffset now, CancellationToken cancellationToken = default);

@@ -6,8 +6,7 @@ namespace RebarProvision.Store;
 /// </summary>
 public interface IStore : IAsyncDisposable
 {
-    /// <summary>"sqlite" or "postgres".</summary>
-    string Kind { get; }
+    StoreKind Kind { get; }
 
     IObjectStore Objects { get; }
 
@@ -20,4 +19,10 @@ public interface IStore : IAsyncDisposable
 
     /// <summary>True when the database answers a trivial query.</summary>
     Task<bool> PingAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether an error this store threw means its database is away or busy (worth a retry, counted by the circuit
+    /// breaker), not that the request was wrong. Each store knows its own driver's errors.
+    /// </summary>
+    bool IsTransient(Exception exception);
 }

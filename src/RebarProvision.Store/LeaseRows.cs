@@ -1,10 +1,32 @@
+using System.Data.Common;
 using RebarProvision.Model;
 
 namespace RebarProvision.Store;
 
-/// <summary>How a lease is spelled in both stores' rows: states as lower-case words, addresses in dotted form.</summary>
+/// <summary>
+/// How a lease is spelled in both stores' rows (states as lower-case words, addresses in dotted form), and the SQL
+/// both dialects read alike. Parameters are written <c>$1</c>, <c>$2</c>: PostgreSQL's positions, and to SQLite
+/// names that the SQLite store binds as such.
+/// </summary>
 internal static class LeaseRows
 {
+    /// <summary>The columns every lease query reads, in the order <see cref="Read"/> maps them.</summary>
+    public const string Columns = "addr, subnet, token, state, expires_at, node, revision, created_at, updated_at";
+
+    /// <summary>A lease that holds its address (until its expiry).</summary>
+    public const string Active = "state IN ('offered', 'bound')";
+
+    /// <summary>$1 subnet, $2 now: the lease inactive longest (see <see cref="ILeaseStore.FindMostExpiredAsync"/>).</summary>
+    public const string FindMostExpiredSql =
+        $"""
+        SELECT {Columns} FROM leases
+        WHERE subnet = $1 AND (state IN ('expired', 'released') OR expires_at <= $2)
+        ORDER BY expires_at, addr_int LIMIT 1
+        """;
+
+    /// <summary>$1 addr.</summary>
+    public const string DeleteSql = "DELETE FROM leases WHERE addr = $1";
+
     public const string Offered = "offered";
     public const string Bound = "bound";
     public const string Expired = "expired";
@@ -43,6 +65,26 @@ internal static class LeaseRows
         }
         return aUpdatedAt != bUpdatedAt ? aUpdatedAt > bUpdatedAt : aRevision > bRevision;
     }
+
+    /// <summary>
+    /// A row read with <see cref="Columns"/>. Times are timestamptz in PostgreSQL and UTC microseconds in SQLite
+    /// (<paramref name="microseconds"/>).
+    /// </summary>
+    public static Lease Read(DbDataReader reader, bool microseconds) => new()
+    {
+        Addr = reader.GetString(0),
+        Subnet = reader.GetString(1),
+        Token = reader.GetString(2),
+        State = ParseState(reader.GetString(3)),
+        ExpiresAt = Time(reader, 4, microseconds),
+        Node = reader.GetString(5),
+        Revision = reader.GetInt64(6),
+        CreatedAt = Time(reader, 7, microseconds),
+        UpdatedAt = Time(reader, 8, microseconds),
+    };
+
+    private static DateTimeOffset Time(DbDataReader reader, int ordinal, bool microseconds) =>
+        microseconds ? StoreTime.FromMicroseconds(reader.GetInt64(ordinal)) : reader.GetFieldValue<DateTimeOffset>(ordinal);
 
     /// <summary>The address as a host-order integer; the dotted form is the row's key, so it must be canonical.</summary>
     public static (string Addr, uint Value) Address(string addr)
@@ -90,7 +132,7 @@ internal static class LeaseRows
     /// The windowed search both stores share: <paramref name="usedIn"/> reads the used addresses of one window,
     /// ascending; windows follow each other until <paramref name="max"/> are found or the range ends.
     /// </summary>
-    public static async Task<IReadOnlyList<uint>> FindUnusedAsync(
+    public static async ValueTask<IReadOnlyList<uint>> FindUnusedAsync(
         uint first, uint last, int max, Func<uint, uint, Task<IReadOnlyList<long>>> usedIn)
     {
         var found = new List<uint>(Math.Max(0, Math.Min(max, 256)));

@@ -35,7 +35,7 @@ public sealed class PostgresStore : IStore
         Events = new PostgresEventStore(_database, time);
     }
 
-    public string Kind => "postgres";
+    public StoreKind Kind => StoreKind.Postgres;
 
     /// <summary>The data source, for LISTEN and for the host's own advisory locks (singleton work).</summary>
     public NpgsqlDataSource DataSource => _database.DataSource;
@@ -54,6 +54,9 @@ public sealed class PostgresStore : IStore
         await using var command = _database.Command("SELECT 1");
         return await command.ExecuteScalarAsync(cancellationToken) is 1;
     }
+
+    /// <summary>Npgsql's own judgement: lost connections, failovers, serialization failures, too many clients.</summary>
+    public bool IsTransient(Exception exception) => exception is NpgsqlException e && e.IsTransient;
 
     public async ValueTask DisposeAsync()
     {

@@ -1,11 +1,8 @@
-using Microsoft.Data.Sqlite;
-using Npgsql;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
 using Polly.Timeout;
 using RebarProvision.Store.Resilience;
-using RebarProvision.Store.Sqlite;
 
 namespace RebarProvision.Store;
 
@@ -56,16 +53,10 @@ public sealed class ResilientStore : IStore
         Events = new ResilientEventStore(inner.Events, guard);
     }
 
-    public string Kind => _inner.Kind;
-
-    /// <summary>The wrapped store.</summary>
-    public IStore Inner => _inner;
+    public StoreKind Kind => _inner.Kind;
 
     /// <summary>Closed when healthy; Open while calls are refused; HalfOpen while one call tests the database.</summary>
     public CircuitState CircuitState => _circuit.CircuitState;
-
-    /// <summary>For /readyz: false while the circuit is open.</summary>
-    public bool IsAvailable => CircuitState is CircuitState.Closed or CircuitState.HalfOpen;
 
     public IObjectStore Objects { get; }
 
@@ -91,25 +82,29 @@ public sealed class ResilientStore : IStore
 
     public ValueTask DisposeAsync() => _inner.DisposeAsync();
 
-    /// <summary>Errors worth a retry and counted by the breaker: the database is away or busy, not the request wrong.</summary>
-    public static bool IsTransient(Exception exception) => exception switch
-    {
-        NpgsqlException e => e.IsTransient,
-        SqliteException e => SqliteDatabase.IsBusy(e),
-        TimeoutRejectedException or TimeoutException or System.Net.Sockets.SocketException => true,
-        _ => false,
-    };
+    /// <summary>
+    /// Errors worth a retry and counted by the breaker: the wrapped store's own (it knows its driver), and timeouts
+    /// from any layer.
+    /// </summary>
+    public bool IsTransient(Exception exception) =>
+        exception is TimeoutRejectedException or TimeoutException or System.Net.Sockets.SocketException || _inner.IsTransient(exception);
 
-    internal async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> operation, bool retry, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one store call through the pipelines. The call and its arguments travel as <paramref name="state"/> to a
+    /// static callback, so a call the store answers at once (the SQLite lease cache) allocates no closure.
+    /// </summary>
+    internal async ValueTask<T> ExecuteAsync<T, TState>(Func<TState, CancellationToken, ValueTask<T>> operation, TState state, bool retry, CancellationToken cancellationToken)
     {
         try
         {
             if (!retry)
             {
-                return await _guard.ExecuteAsync(async ct => await operation(ct), cancellationToken);
+                return await _guard.ExecuteAsync(operation, state, cancellationToken);
             }
             return await _retry.ExecuteAsync(
-                async outer => await _guard.ExecuteAsync(async ct => await operation(ct), outer), cancellationToken);
+                static (s, outer) => s.Guard.ExecuteAsync(s.Operation, s.State, outer),
+                (Guard: _guard, Operation: operation, State: state),
+                cancellationToken);
         }
         catch (BrokenCircuitException e)
         {

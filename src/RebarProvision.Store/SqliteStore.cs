@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using RebarProvision.Store.Sqlite;
 
 namespace RebarProvision.Store;
@@ -37,7 +38,7 @@ public sealed class SqliteStore : IStore
         Events = new SqliteEventStore(_database, time);
     }
 
-    public string Kind => "sqlite";
+    public StoreKind Kind => StoreKind.Sqlite;
 
     /// <summary>The database file.</summary>
     public string Path => _database.Path;
@@ -60,6 +61,9 @@ public sealed class SqliteStore : IStore
             var command = connection.Statement("SELECT 1");
             return command.ExecuteScalar() is 1L;
         }, cancellationToken);
+
+    /// <summary>Another connection holds the lock past the busy timeout (checkpoints, a long read).</summary>
+    public bool IsTransient(Exception exception) => exception is SqliteException e && SqliteDatabase.IsBusy(e);
 
     public ValueTask DisposeAsync()
     {

@@ -1,7 +1,8 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using RebarProvision.Dhcp.Server;
 using RebarProvision.Model;
-using RebarProvision.Server.Dhcp;
+using RebarProvision.Store;
 using RebarProvision.Testing;
 
 namespace RebarProvision.Dhcp.Integration.Tests;
@@ -12,12 +13,13 @@ namespace RebarProvision.Dhcp.Integration.Tests;
 /// </summary>
 internal sealed class DhcpTestServer : IAsyncDisposable
 {
-    private DhcpTestServer(NetworkNamespace server, NetworkNamespace client, TempStore store, DhcpService service)
+    private DhcpTestServer(NetworkNamespace server, NetworkNamespace client, TempStore store, DhcpService service, DhcpMetrics metrics)
     {
         ServerNamespace = server;
         ClientNamespace = client;
         Temp = store;
         Service = service;
+        Metrics = metrics;
     }
 
     public NetworkNamespace ServerNamespace { get; }
@@ -28,12 +30,19 @@ internal sealed class DhcpTestServer : IAsyncDisposable
 
     public DhcpService Service { get; }
 
+    public DhcpMetrics Metrics { get; }
+
     public string TempDirectory { get; } = Directory.CreateTempSubdirectory("rebar-dhcp-client-").FullName;
 
     /// <param name="prefix">A namespace prefix unique to the test (3 characters).</param>
     /// <param name="serverCidr">The server's address on vs, e.g. 10.91.0.1/24.</param>
     /// <param name="clientCidr">The client's address on vc, or null (DHCP clients start without one).</param>
-    public static async Task<DhcpTestServer> StartAsync(string prefix, string serverCidr, string? clientCidr, params Subnet[] subnets)
+    public static Task<DhcpTestServer> StartAsync(string prefix, string serverCidr, string? clientCidr, params Subnet[] subnets) =>
+        StartAsync(prefix, serverCidr, clientCidr, null, NullLogger<DhcpService>.Instance, subnets);
+
+    /// <param name="store">The store to serve from instead of the temporary SQLite one (whose subnets it then lacks).</param>
+    /// <param name="logger">Where the service logs.</param>
+    public static async Task<DhcpTestServer> StartAsync(string prefix, string serverCidr, string? clientCidr, IStore? store, ILogger<DhcpService> logger, params Subnet[] subnets)
     {
         Prerequisite.RequireRoot();
         var (server, client) = NetworkNamespace.CreatePair("rd" + prefix, serverCidr, clientCidr);
@@ -44,14 +53,17 @@ internal sealed class DhcpTestServer : IAsyncDisposable
             // No warm-up: StartAsync runs on a thread moved into the namespace (Enter), and the warm-up's store would
             // start thread-pool threads from it, which would inherit the namespace. DhcpWarmUpTests covers it.
             var options = new DhcpServiceOptions { Interfaces = ["vs"], Node = "test", RefreshSeconds = 1, ProxyPort = 0, WarmUp = false };
-            var store = temp.Store;
+            var served = store ?? temp.Store;
+            var discovery = await ServerDiscovery.CreateAsync(temp.Store, TimeProvider.System);
+            var metrics = new DhcpMetrics();
+            var responder = new DhcpResponder(served, discovery, options, metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
             var service = server.Enter(() =>
             {
-                var s = new DhcpService(store, Options.Create(options), NullLogger<DhcpService>.Instance);
+                var s = new DhcpService(served, responder, metrics, options, logger, TimeProvider.System);
                 s.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
                 return s;
             });
-            return new DhcpTestServer(server, client, temp, service);
+            return new DhcpTestServer(server, client, temp, service, metrics);
         }
         catch
         {
@@ -69,6 +81,7 @@ internal sealed class DhcpTestServer : IAsyncDisposable
     {
         await Service.StopAsync(CancellationToken.None);
         Service.Dispose();
+        Metrics.Dispose();
         ClientNamespace.Dispose();
         ServerNamespace.Dispose();
         await Temp.DisposeAsync();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using RebarProvision.Server.Dhcp;
+using RebarProvision.Dhcp;
+using RebarProvision.Dhcp.Server;
 using RebarProvision.Testing;
 
 namespace RebarProvision.Server.Tests;
@@ -15,7 +16,7 @@ public sealed class DhcpWarmUpTests
         try
         {
             using var served = new DhcpMetrics();
-            served.Packet("discover", "offer");
+            served.Packet(DhcpMessageType.Discover, DhcpOutcome.Offer);
 
             var answered = await DhcpWarmUp.RunAsync(new DhcpServiceOptions { Node = "n1" }, NullLogger.Instance, CancellationToken.None, parent);
 

@@ -23,7 +23,7 @@ public sealed class FlakyStore : IStore
 
     public int Calls { get; private set; }
 
-    public string Kind => _inner.Kind;
+    public StoreKind Kind => _inner.Kind;
 
     public IObjectStore Objects { get; }
 
@@ -35,6 +35,8 @@ public sealed class FlakyStore : IStore
 
     public Task<bool> PingAsync(CancellationToken cancellationToken = default) =>
         Down ? throw new TimeoutException("database down") : _inner.PingAsync(cancellationToken);
+
+    public bool IsTransient(Exception exception) => _inner.IsTransient(exception);
 
     public ValueTask DisposeAsync() => _inner.DisposeAsync();
 

@@ -29,7 +29,6 @@ public sealed class ResilientStoreTests : IAsyncLifetime
             await Assert.ThrowsAsync<StoreUnavailableException>(() => store.Objects.GetAsync(ObjectKind.Machines, "m"));
         }
         Assert.Equal(CircuitState.Open, store.CircuitState);
-        Assert.False(store.IsAvailable);
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<StoreUnavailableException>(() => store.Objects.CreateAsync(new Profile { Name = "p" }));
@@ -91,5 +90,28 @@ public sealed class ResilientStoreTests : IAsyncLifetime
 
         Assert.Equal(0, await store.Objects.CountAsync(ObjectKind.Profiles));
         Assert.Equal(3, flaky.Calls - before);
+    }
+
+    [Fact]
+    public async Task Each_store_calls_only_its_own_driver_s_errors_transient()
+    {
+        var directory = Directory.CreateTempSubdirectory("rebar-transient-").FullName;
+        try
+        {
+            await using var sqlite = new SqliteStore(directory);
+            await using var postgres = new PostgresStore("Host=127.0.0.1;Port=1");
+            var busy = new Microsoft.Data.Sqlite.SqliteException("database is locked", 5);
+            var refused = new Npgsql.NpgsqlException("connection refused", new System.Net.Sockets.SocketException(111));
+
+            Assert.True(sqlite.IsTransient(busy));
+            Assert.False(sqlite.IsTransient(refused));
+            Assert.True(postgres.IsTransient(refused));
+            Assert.False(postgres.IsTransient(busy));
+            Assert.False(sqlite.IsTransient(new Microsoft.Data.Sqlite.SqliteException("constraint failed", 19)));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using RebarProvision.Dhcp.Server;
 using RebarProvision.Model;
 using RebarProvision.Rendering;
 using RebarProvision.Server.Api;
@@ -6,7 +7,6 @@ using RebarProvision.Server.Auth;
 using RebarProvision.Server.Boot;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Content;
-using RebarProvision.Server.Dhcp;
 using RebarProvision.Server.Events;
 using RebarProvision.Server.Images;
 using RebarProvision.Server.Machines;
@@ -31,7 +31,8 @@ public static class ServerHost
     {
         KeyFile.CreateOwnerOnlyFolder(options.DataDir);
         // Resilience wraps the store at this one seam (DESIGN §7): timeouts, retries with jitter, a circuit breaker.
-        IStore store = new ResilientStore(StoreFactory.Create(options.Store, options.Store == "postgres" ? options.Postgres! : options.DataDir));
+        var kind = StoreFactory.ParseKind(options.Store);
+        IStore store = new ResilientStore(StoreFactory.Create(kind, kind == StoreKind.Postgres ? options.Postgres! : options.DataDir));
         try
         {
             return await BuildOnAsync(store, options, logger, cancellationToken);
@@ -51,7 +52,8 @@ public static class ServerHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Host.UseSerilog(logger, dispose: false);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(store);
+        // Registered through a factory, so the container that owns everything using it also disposes it, after them.
+        builder.Services.AddSingleton(_ => store);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventBus>();
         builder.Services.AddMetricsExport(options.Node);
@@ -68,6 +70,7 @@ public static class ServerHost
         builder.Services.AddSingleton(tokens);
         builder.Services.AddSingleton(new BootRenderer(new TemplateSandbox(cache, tokens.Issue)));
         builder.Services.AddSingleton<Discovery>();
+        builder.Services.AddSingleton<IUnknownMachines>(sp => sp.GetRequiredService<Discovery>());
         builder.Services.AddSingleton<MachineLifecycle>();
         builder.Services.AddSingleton<BootFiles>();
         builder.Services.AddSingleton<MachineReportLimiter>();
@@ -75,14 +78,7 @@ public static class ServerHost
         builder.Services.AddHostedService<StuckMachines>().AddHostedService<EventRetention>();
         if (options.DhcpInterfaces.Count > 0)
         {
-            builder.Services.AddSingleton<IUnknownMachines, DhcpDiscovery>();
-            builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(DhcpOptionsFrom(options)));
-            builder.Services.AddHostedService(sp => new DhcpService(
-                sp.GetRequiredService<IStore>(),
-                sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DhcpServiceOptions>>(),
-                sp.GetRequiredService<ILogger<DhcpService>>(),
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<IUnknownMachines>()));
+            builder.Services.AddDhcpServer(DhcpOptionsFrom(options));
         }
         if (options.TftpPort != 0)
         {
@@ -143,7 +139,6 @@ public static class ServerHost
         await ContentSeeder.SeedAsync(options, importer, app.Services.GetRequiredService<ILogger<ContentImporter>>(), cancellationToken);
         await AdminBootstrap.EnsureAdminAsync(app.Services.GetRequiredService<Inventory>(), options,
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminBootstrap).FullName!), Console.Out, cancellationToken);
-        app.Lifetime.ApplicationStopped.Register(() => store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
 
@@ -157,8 +152,6 @@ public static class ServerHost
             Node = options.Node,
             HttpPort = options.HttpPort,
             AdvertiseAddress = options.Advertise,
-            UnknownMachinePolicy = options.UnknownMachinePolicy,
-            DiscoveryRatePerSecond = options.DiscoveryRatePerSecond,
         };
         var errors = dhcp.Validate().ToList();
         return errors.Count == 0 ? dhcp : throw new ConfigurationException("dhcp: " + string.Join("; ", errors));

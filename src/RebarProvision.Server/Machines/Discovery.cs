@@ -1,4 +1,6 @@
 using System.Threading.RateLimiting;
+using RebarProvision.Dhcp;
+using RebarProvision.Dhcp.Server;
 using RebarProvision.Model;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Objects;
@@ -9,9 +11,10 @@ namespace RebarProvision.Server.Machines;
 /// <summary>
 /// What happens to a MAC the inventory does not know (DESIGN §4 step 2): with the <c>discovery</c> policy it becomes a
 /// discovered machine booting the discovery bootenv; with <c>ignore</c> it stays unknown and gets no PXE boot.
-/// Creation is rate-limited, so a flood of random MACs cannot fill the database.
+/// Creation is rate-limited, so a flood of random MACs cannot fill the database. The one path for unknown machines:
+/// HTTP boot asks <see cref="FindOrDiscoverAsync"/>, the DHCP responder <see cref="ShouldBootAsync"/>.
 /// </summary>
-public sealed class Discovery : IDisposable
+public sealed class Discovery : IUnknownMachines, IDisposable
 {
     private readonly Inventory _inventory;
     private readonly ServerOptions _options;
@@ -73,6 +76,18 @@ public sealed class Discovery : IDisposable
             }
             return existing;
         }
+    }
+
+    /// <summary>Whether a PXE client gets boot options: a known machine does; an unknown one does under the discovery policy.</summary>
+    public async ValueTask<bool> ShouldBootAsync(string mac, PxeClient client, CancellationToken cancellationToken)
+    {
+        if (_inventory.Cache.MachineByMac(mac) is not null)
+        {
+            return true;
+        }
+        await FindOrDiscoverAsync(mac, client.IsArm64 ? "arm64" : "amd64", client.ClientUuid, cancellationToken);
+        // A rate-limited unknown client still boots into discovery; it is created on a later packet.
+        return Enabled;
     }
 
     public void Dispose() => _limiter.Dispose();

@@ -16,9 +16,6 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
 
     private const int MaxBatch = 128;
 
-    private const string Columns = "addr, subnet, token, state, expires_at, node, revision, created_at, updated_at";
-    private const string Active = "state IN ('offered', 'bound')";
-
     /// <summary>
     /// Claims (one, or a batch) in one statement, so one round trip and no window between check and write: the
     /// upsert takes each address only if its row is free, inactive or already the claiming token's (ON CONFLICT ...
@@ -43,20 +40,20 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
                 created_at = CASE WHEN l.token = EXCLUDED.token THEN l.created_at ELSE EXCLUDED.created_at END,
                 updated_at = EXCLUDED.updated_at
             WHERE l.token = EXCLUDED.token OR l.state NOT IN ('offered', 'bound') OR l.expires_at <= $9
-            RETURNING {Columns}
+            RETURNING {LeaseRows.Columns}
         ), ended AS (
             -- token = ANY keeps this an index scan whatever the planner thinks of the CTE's size.
             UPDATE leases SET state = 'expired', expires_at = LEAST(expires_at, $9), revision = nextval('revision'), updated_at = $8
-            WHERE token = ANY($4) AND {Active} AND addr <> ALL($1) AND token IN (SELECT token FROM claimed)
+            WHERE token = ANY($4) AND {LeaseRows.Active} AND addr <> ALL($1) AND token IN (SELECT token FROM claimed)
         )
-        SELECT {Columns} FROM claimed
+        SELECT {LeaseRows.Columns} FROM claimed
         """;
 
     /// <summary>Each token's most recent lease, its active one first: <see cref="FindByTokenAsync"/> for many tokens.</summary>
     private const string FindByTokensSql =
         $"""
-        SELECT DISTINCT ON (token) {Columns} FROM leases WHERE token = ANY($1)
-        ORDER BY token, {Active} DESC, updated_at DESC, revision DESC
+        SELECT DISTINCT ON (token) {LeaseRows.Columns} FROM leases WHERE token = ANY($1)
+        ORDER BY token, {LeaseRows.Active} DESC, updated_at DESC, revision DESC
         """;
 
     private readonly PostgresDatabase _database;
@@ -72,16 +69,16 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
         _byToken = new CallBatcher<string, Lease?>(FindByTokensAsync, (_, _) => true, Lanes, MaxBatch);
     }
 
-    public Task<Lease?> GetAsync(string addr, CancellationToken cancellationToken = default) =>
-        QueryOneAsync($"SELECT {Columns} FROM leases WHERE addr = $1", cancellationToken, LeaseRows.Address(addr).Addr);
+    public ValueTask<Lease?> GetAsync(string addr, CancellationToken cancellationToken = default) =>
+        new(QueryOneAsync($"SELECT {LeaseRows.Columns} FROM leases WHERE addr = $1", cancellationToken, LeaseRows.Address(addr).Addr));
 
-    public Task<Lease?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
-        _byToken.CallAsync(token, cancellationToken);
+    public ValueTask<Lease?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
+        new(_byToken.CallAsync(token, cancellationToken));
 
     public async Task<IReadOnlyList<Lease>> ListAsync(string? subnet = null, CancellationToken cancellationToken = default)
     {
         await using var command = _database.Command(
-            $"SELECT {Columns} FROM leases WHERE $1::text IS NULL OR subnet = $1 ORDER BY subnet COLLATE \"C\", addr_int");
+            $"SELECT {LeaseRows.Columns} FROM leases WHERE $1::text IS NULL OR subnet = $1 ORDER BY subnet COLLATE \"C\", addr_int");
         command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = subnet, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<Lease>();
@@ -214,7 +211,7 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
             $"""
             UPDATE leases SET state = $3, expires_at = $4, node = $5, revision = nextval('revision'), updated_at = $6
             WHERE addr = $1 AND token = $2
-            RETURNING {Columns}
+            RETURNING {LeaseRows.Columns}
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = LeaseRows.Address(lease.Addr).Addr });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = lease.Token });
@@ -225,7 +222,7 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
         return await ExecuteOne(command, lease, cancellationToken);
     }
 
-    public Task<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default) =>
+    public ValueTask<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default) =>
         LeaseRows.FindUnusedAsync(first, last, max, async (from, to) =>
         {
             await using var command = _database.Command("SELECT addr_int FROM leases WHERE subnet = $1 AND addr_int BETWEEN $2 AND $3 ORDER BY addr_int");
@@ -242,18 +239,12 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
         });
 
     public Task<Lease?> FindMostExpiredAsync(string subnet, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        QueryOneAsync(
-            $"""
-            SELECT {Columns} FROM leases
-            WHERE subnet = $1 AND (state IN ('expired', 'released') OR expires_at <= $2)
-            ORDER BY expires_at, addr_int LIMIT 1
-            """,
-            cancellationToken, subnet, StoreTime.Truncate(now));
+        QueryOneAsync(LeaseRows.FindMostExpiredSql, cancellationToken, subnet, StoreTime.Truncate(now));
 
     public async Task<int> ExpireAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var command = _database.Command(
-            $"UPDATE leases SET state = 'expired', revision = nextval('revision'), updated_at = $1 WHERE {Active} AND expires_at <= $2");
+            $"UPDATE leases SET state = 'expired', revision = nextval('revision'), updated_at = $1 WHERE {LeaseRows.Active} AND expires_at <= $2");
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(_time.GetUtcNow()) });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(now) });
         return await command.ExecuteNonQueryAsync(cancellationToken);
@@ -261,7 +252,7 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
 
     public async Task<bool> DeleteAsync(string addr, CancellationToken cancellationToken = default)
     {
-        await using var command = _database.Command("DELETE FROM leases WHERE addr = $1");
+        await using var command = _database.Command(LeaseRows.DeleteSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = LeaseRows.Address(addr).Addr });
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
@@ -293,18 +284,7 @@ internal sealed class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    private static Lease Read(NpgsqlDataReader reader) => new()
-    {
-        Addr = reader.GetString(0),
-        Subnet = reader.GetString(1),
-        Token = reader.GetString(2),
-        State = LeaseRows.ParseState(reader.GetString(3)),
-        ExpiresAt = reader.GetFieldValue<DateTimeOffset>(4),
-        Node = reader.GetString(5),
-        Revision = reader.GetInt64(6),
-        CreatedAt = reader.GetFieldValue<DateTimeOffset>(7),
-        UpdatedAt = reader.GetFieldValue<DateTimeOffset>(8),
-    };
+    private static Lease Read(NpgsqlDataReader reader) => LeaseRows.Read(reader, microseconds: false);
 
     public async ValueTask DisposeAsync()
     {

@@ -4,30 +4,30 @@ namespace RebarProvision.Store.Resilience;
 
 internal sealed class ResilientLeaseStore(ILeaseStore inner, StoreGuard guard) : ILeaseStore
 {
-    public Task<Lease?> GetAsync(string addr, CancellationToken cancellationToken = default) =>
-        guard.ReadAsync(ct => inner.GetAsync(addr, ct), cancellationToken);
+    public ValueTask<Lease?> GetAsync(string addr, CancellationToken cancellationToken = default) =>
+        guard.ReadAsync(static (s, ct) => s.inner.GetAsync(s.addr, ct), (inner, addr), cancellationToken);
 
-    public Task<Lease?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
-        guard.ReadAsync(ct => inner.FindByTokenAsync(token, ct), cancellationToken);
+    public ValueTask<Lease?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
+        guard.ReadAsync(static (s, ct) => s.inner.FindByTokenAsync(s.token, ct), (inner, token), cancellationToken);
 
     public Task<IReadOnlyList<Lease>> ListAsync(string? subnet = null, CancellationToken cancellationToken = default) =>
-        guard.ReadAsync(ct => inner.ListAsync(subnet, ct), cancellationToken);
+        guard.ReadAsync(static (s, ct) => new ValueTask<IReadOnlyList<Lease>>(s.inner.ListAsync(s.subnet, ct)), (inner, subnet), cancellationToken).AsTask();
 
     public Task<Lease?> TryClaimAsync(Lease lease, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        guard.IdempotentWriteAsync(ct => inner.TryClaimAsync(lease, now, ct), cancellationToken);
+        guard.IdempotentWriteAsync(static (s, ct) => new ValueTask<Lease?>(s.inner.TryClaimAsync(s.lease, s.now, ct)), (inner, lease, now), cancellationToken).AsTask();
 
     public Task<Lease?> TryUpdateAsync(Lease lease, CancellationToken cancellationToken = default) =>
-        guard.IdempotentWriteAsync(ct => inner.TryUpdateAsync(lease, ct), cancellationToken);
+        guard.IdempotentWriteAsync(static (s, ct) => new ValueTask<Lease?>(s.inner.TryUpdateAsync(s.lease, ct)), (inner, lease), cancellationToken).AsTask();
 
-    public Task<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default) =>
-        guard.ReadAsync(ct => inner.FindUnusedAddressesAsync(subnet, first, last, max, ct), cancellationToken);
+    public ValueTask<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default) =>
+        guard.ReadAsync(static (s, ct) => s.inner.FindUnusedAddressesAsync(s.subnet, s.first, s.last, s.max, ct), (inner, subnet, first, last, max), cancellationToken);
 
     public Task<Lease?> FindMostExpiredAsync(string subnet, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        guard.ReadAsync(ct => inner.FindMostExpiredAsync(subnet, now, ct), cancellationToken);
+        guard.ReadAsync(static (s, ct) => new ValueTask<Lease?>(s.inner.FindMostExpiredAsync(s.subnet, s.now, ct)), (inner, subnet, now), cancellationToken).AsTask();
 
     public Task<int> ExpireAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        guard.IdempotentWriteAsync(ct => inner.ExpireAsync(now, ct), cancellationToken);
+        guard.IdempotentWriteAsync(static (s, ct) => new ValueTask<int>(s.inner.ExpireAsync(s.now, ct)), (inner, now), cancellationToken).AsTask();
 
     public Task<bool> DeleteAsync(string addr, CancellationToken cancellationToken = default) =>
-        guard.WriteAsync(ct => inner.DeleteAsync(addr, ct), cancellationToken);
+        guard.WriteAsync(static (s, ct) => new ValueTask<bool>(s.inner.DeleteAsync(s.addr, ct)), (inner, addr), cancellationToken).AsTask();
 }

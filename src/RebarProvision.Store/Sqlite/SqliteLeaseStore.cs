@@ -10,16 +10,13 @@ namespace RebarProvision.Store.Sqlite;
 /// </summary>
 internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider time) : ILeaseStore
 {
-    private const string Columns = "addr, subnet, token, state, expires_at, node, revision, created_at, updated_at";
-    private const string Active = "state IN ('offered', 'bound')";
-
     private readonly SqliteLeaseCache _cache = new();
 
     /// <summary>Fills the cache from the table (after migrations; again is harmless). Runs under the write lock, so no write slips between.</summary>
     public Task LoadCacheAsync(CancellationToken cancellationToken = default) =>
         database.WriteAsync(db =>
         {
-            var command = db.Statement($"SELECT {Columns} FROM leases");
+            var command = db.Statement($"SELECT {LeaseRows.Columns} FROM leases");
             using var reader = command.ExecuteReader();
             var rows = new List<Lease>();
             while (reader.Read())
@@ -31,29 +28,31 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
             return true;
         }, cancellationToken);
 
-    public async Task<Lease?> GetAsync(string addr, CancellationToken cancellationToken = default)
+    public ValueTask<Lease?> GetAsync(string addr, CancellationToken cancellationToken = default)
     {
         var address = LeaseRows.AddressValue(addr);
-        return (await CacheAsync(cancellationToken)).Get(address);
+        return _cache.Loaded ? new(_cache.Get(address)) : LoadThenAsync(static (cache, address) => cache.Get(address), address, cancellationToken);
     }
 
-    public async Task<Lease?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
-        (await CacheAsync(cancellationToken)).FindByToken(token);
+    public ValueTask<Lease?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
+        _cache.Loaded ? new(_cache.FindByToken(token)) : LoadThenAsync(static (cache, token) => cache.FindByToken(token), token, cancellationToken);
 
-    /// <summary>The cache, loaded first if it is not (a store used before MigrateAsync, or one whose cache was dropped).</summary>
-    private async ValueTask<SqliteLeaseCache> CacheAsync(CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default) =>
+        _cache.Loaded
+            ? new(_cache.FindUnused(subnet, first, last, max))
+            : LoadThenAsync(static (cache, q) => cache.FindUnused(q.subnet, q.first, q.last, q.max), (subnet, first, last, max), cancellationToken);
+
+    /// <summary>Answers from the cache after loading it (a store used before MigrateAsync, or one whose cache was dropped).</summary>
+    private async ValueTask<T> LoadThenAsync<T, TQuery>(Func<SqliteLeaseCache, TQuery, T> answer, TQuery query, CancellationToken cancellationToken)
     {
-        if (!_cache.Loaded)
-        {
-            await LoadCacheAsync(cancellationToken);
-        }
-        return _cache;
+        await LoadCacheAsync(cancellationToken);
+        return answer(_cache, query);
     }
 
     public Task<IReadOnlyList<Lease>> ListAsync(string? subnet = null, CancellationToken cancellationToken = default) =>
         database.ReadAsync<IReadOnlyList<Lease>>(connection =>
         {
-            var command = connection.Statement($"SELECT {Columns} FROM leases WHERE $subnet IS NULL OR subnet = $subnet ORDER BY subnet, addr_int");
+            var command = connection.Statement($"SELECT {LeaseRows.Columns} FROM leases WHERE $subnet IS NULL OR subnet = $subnet ORDER BY subnet, addr_int");
             command.Parameters.AddWithValue("$subnet", (object?)subnet ?? DBNull.Value);
             using var reader = command.ExecuteReader();
             var list = new List<Lease>();
@@ -142,7 +141,7 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
     /// <summary>A token holds one active lease: claiming a new address ends the one it held, now.</summary>
     private void EndOtherActiveLease(SqliteDatabase db, string token, string addr, DateTimeOffset now, long revision, DateTimeOffset stamp)
     {
-        var other = db.Native($"SELECT addr FROM leases WHERE token = ?1 AND {Active} AND addr <> ?2").Bind(1, token).Bind(2, addr);
+        var other = db.Native($"SELECT addr FROM leases WHERE token = ?1 AND {LeaseRows.Active} AND addr <> ?2").Bind(1, token).Bind(2, addr);
         string otherAddr;
         try
         {
@@ -157,7 +156,7 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
             other.Reset();
         }
         // Rare (a client that moved): the ordinary command path is fine here.
-        var end = db.Statement($"UPDATE leases SET state = 'expired', expires_at = min(expires_at, $now), revision = $revision, updated_at = $stamp WHERE addr = $addr RETURNING {Columns}");
+        var end = db.Statement($"UPDATE leases SET state = 'expired', expires_at = min(expires_at, $now), revision = $revision, updated_at = $stamp WHERE addr = $addr RETURNING {LeaseRows.Columns}");
         end.Parameters.AddWithValue("$now", StoreTime.ToMicroseconds(now));
         end.Parameters.AddWithValue("$revision", revision);
         end.Parameters.AddWithValue("$stamp", StoreTime.ToMicroseconds(stamp));
@@ -178,7 +177,7 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
                 $"""
                 UPDATE leases SET state = $state, expires_at = $expiresAt, node = $node, revision = $revision, updated_at = $stamp
                 WHERE addr = $addr AND token = $token
-                RETURNING {Columns}
+                RETURNING {LeaseRows.Columns}
                 """);
             update.Parameters.AddWithValue("$revision", db.NextRevisions());
             update.Parameters.AddWithValue("$state", LeaseRows.StateText(lease.State));
@@ -196,21 +195,15 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
         }, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<uint>> FindUnusedAddressesAsync(string subnet, uint first, uint last, int max, CancellationToken cancellationToken = default) =>
-        (await CacheAsync(cancellationToken)).FindUnused(subnet, first, last, max);
-
     public Task<Lease?> FindMostExpiredAsync(string subnet, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        QueryOneAsync(
-            $"""
-            SELECT {Columns} FROM leases
-            WHERE subnet = $subnet AND (state IN ('expired', 'released') OR expires_at <= $now)
-            ORDER BY expires_at, addr_int LIMIT 1
-            """,
-            c =>
-            {
-                c.Parameters.AddWithValue("$subnet", subnet);
-                c.Parameters.AddWithValue("$now", StoreTime.ToMicroseconds(now));
-            }, cancellationToken);
+        database.ReadAsync(connection =>
+        {
+            var command = connection.Statement(LeaseRows.FindMostExpiredSql);
+            command.Parameters.AddWithValue("$1", subnet);
+            command.Parameters.AddWithValue("$2", StoreTime.ToMicroseconds(now));
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? Read(reader) : null;
+        }, cancellationToken);
 
     public Task<int> ExpireAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -219,7 +212,7 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
         {
             // One sweep, one revision: the rows it ends change together.
             var expire = db.Statement(
-                $"UPDATE leases SET state = 'expired', revision = $revision, updated_at = $stamp WHERE {Active} AND expires_at <= $now RETURNING {Columns}");
+                $"UPDATE leases SET state = 'expired', revision = $revision, updated_at = $stamp WHERE {LeaseRows.Active} AND expires_at <= $now RETURNING {LeaseRows.Columns}");
             expire.Parameters.AddWithValue("$revision", db.NextRevisions());
             expire.Parameters.AddWithValue("$stamp", stamp);
             expire.Parameters.AddWithValue("$now", StoreTime.ToMicroseconds(now));
@@ -241,8 +234,8 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
         var (canonical, address) = LeaseRows.Address(addr);
         return database.WriteAsync(db =>
         {
-            var delete = db.Statement("DELETE FROM leases WHERE addr = $addr");
-            delete.Parameters.AddWithValue("$addr", canonical);
+            var delete = db.Statement(LeaseRows.DeleteSql);
+            delete.Parameters.AddWithValue("$1", canonical);
             AfterCommit(db, cache => cache.Remove(address));
             return delete.ExecuteNonQuery() > 0;
         }, cancellationToken);
@@ -285,25 +278,5 @@ internal sealed class SqliteLeaseStore(SqliteDatabase database, TimeProvider tim
     private static StoreConflictException TokenTaken(Lease lease, SqliteException e) =>
         new($"lease {lease.Addr}: token '{lease.Token}' already holds another active lease", "token", lease.Token, e);
 
-    private Task<Lease?> QueryOneAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
-        database.ReadAsync(connection =>
-        {
-            var command = connection.Statement(sql);
-            bind(command);
-            using var reader = command.ExecuteReader();
-            return reader.Read() ? Read(reader) : null;
-        }, cancellationToken);
-
-    private static Lease Read(SqliteDataReader reader) => new()
-    {
-        Addr = reader.GetString(0),
-        Subnet = reader.GetString(1),
-        Token = reader.GetString(2),
-        State = LeaseRows.ParseState(reader.GetString(3)),
-        ExpiresAt = StoreTime.FromMicroseconds(reader.GetInt64(4)),
-        Node = reader.GetString(5),
-        Revision = reader.GetInt64(6),
-        CreatedAt = StoreTime.FromMicroseconds(reader.GetInt64(7)),
-        UpdatedAt = StoreTime.FromMicroseconds(reader.GetInt64(8)),
-    };
+    private static Lease Read(SqliteDataReader reader) => LeaseRows.Read(reader, microseconds: true);
 }

@@ -1,8 +1,9 @@
+using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging.Abstractions;
+using RebarProvision.Dhcp.Server;
 using RebarProvision.Model;
-using RebarProvision.Server.Dhcp;
 using RebarProvision.Store;
 
 // Environment (set by /work/shared/rig/perf/dhcp-rate.sh): RIG_IFACE, RIG_SUBNET, RIG_POOL_START, RIG_POOL_END.
@@ -20,7 +21,7 @@ await using IStore store = Environment.GetEnvironmentVariable("DHCP_PERF_STORE")
     ? new PostgresStore(Environment.GetEnvironmentVariable("DHCP_PERF_POSTGRES") ?? throw new InvalidOperationException("set DHCP_PERF_POSTGRES"))
     : new SqliteStore(dataDirectory);
 await store.MigrateAsync();
-if (store.Kind == "postgres" && Environment.GetEnvironmentVariable("DHCP_PERF_FRESH") == "1")
+if (store.Kind == StoreKind.Postgres && Environment.GetEnvironmentVariable("DHCP_PERF_FRESH") == "1")
 {
     await using var connection = new Npgsql.NpgsqlConnection(Environment.GetEnvironmentVariable("DHCP_PERF_POSTGRES"));
     await connection.OpenAsync();
@@ -40,7 +41,7 @@ if (args is ["--in-process", var countText, ..])
     // The responder alone (no sockets): how many DISCOVER+REQUEST exchanges per second the store path sustains.
     var count = int.Parse(countText, System.Globalization.CultureInfo.InvariantCulture);
     using var metrics = new DhcpMetrics();
-    var responder = new DhcpResponder(store, new DhcpServiceOptions { Node = "perf" }, metrics);
+    var responder = new DhcpResponder(store, new BootNothing(), new DhcpServiceOptions { Node = "perf" }, metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
     var server = RebarProvision.Dhcp.DhcpOptionDefinition.TryParseAddress("10.97.0.1", out var s) ? s : 0;
     var context = new DhcpReceiveContext(server, server);
     var next = -1;
@@ -82,7 +83,10 @@ if (int.TryParse(Environment.GetEnvironmentVariable("DHCP_PERF_MAX_PENDING"), ou
 {
     options.MaxPending = maxPending;
 }
-using var service = new DhcpService(store, Options.Create(options), loggerFactory.CreateLogger<DhcpService>());
+using var served = new DhcpMetrics();
+using var packets = new PacketTotals(served);
+var dhcpResponder = new DhcpResponder(store, new BootNothing(), options, served, TimeProvider.System, loggerFactory.CreateLogger<DhcpResponder>());
+using var service = new DhcpService(store, dhcpResponder, served, options, loggerFactory.CreateLogger<DhcpService>(), TimeProvider.System);
 using var stop = new CancellationTokenSource();
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
@@ -104,11 +108,61 @@ await service.StopAsync(CancellationToken.None);
 gcLog?.Print();
 allocationLog?.Print();
 var leases = await store.Leases.ListAsync("perf");
-Console.WriteLine($"dhcp-perf: received={service.Metrics.Received} answered={service.Metrics.Answered} dropped={service.Metrics.Dropped} leases={leases.Count} bound={leases.Count(l => l.State == LeaseState.Bound)} " +
-    $"allocated={GC.GetTotalAllocatedBytes() / Math.Max(1, service.Metrics.Received)} bytes/datagram gc={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} gc-pause={GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms " +
+Console.WriteLine($"dhcp-perf: received={packets.Received} answered={packets.Answered} dropped={packets.Dropped} leases={leases.Count} bound={leases.Count(l => l.State == LeaseState.Bound)} " +
+    $"allocated={GC.GetTotalAllocatedBytes() / Math.Max(1, packets.Received)} bytes/datagram gc={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} gc-pause={GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms " +
     $"jit-while-serving={System.Runtime.JitInfo.GetCompiledMethodCount() - jitAtStart.Item1} methods in {(System.Runtime.JitInfo.GetCompilationTime() - jitAtStart.Item2).TotalMilliseconds:F0} ms");
 Directory.Delete(dataDirectory, recursive: true);
 
+
+/// <summary>perfdhcp's clients are not PXE clients: the unknown-machine policy is never asked.</summary>
+internal sealed class BootNothing : IUnknownMachines
+{
+    public ValueTask<bool> ShouldBootAsync(string mac, RebarProvision.Dhcp.PxeClient client, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+}
+
+/// <summary>Totals of rebar_dhcp_packets from the served meter: every datagram counted once, answers, drops.</summary>
+internal sealed class PacketTotals : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private long _received;
+    private long _answered;
+    private long _dropped;
+
+    public PacketTotals(DhcpMetrics metrics)
+    {
+        _listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == metrics.Meter && instrument.Name == "rebar_dhcp_packets")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            Interlocked.Add(ref _received, value);
+            foreach (var tag in tags)
+            {
+                if (tag is { Key: "type", Value: "invalid" })
+                {
+                    Interlocked.Add(ref _dropped, value);
+                }
+                else if (tag is { Key: "outcome", Value: "offer" or "ack" or "nak" })
+                {
+                    Interlocked.Add(ref _answered, value);
+                }
+            }
+        });
+        _listener.Start();
+    }
+
+    public long Received => Interlocked.Read(ref _received);
+
+    public long Answered => Interlocked.Read(ref _answered);
+
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public void Dispose() => _listener.Dispose();
+}
 
 /// <summary>Every garbage collection while serving (polled every 2 ms): when, which generation, pause, bytes promoted.</summary>
 internal sealed class GcLog

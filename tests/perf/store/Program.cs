@@ -8,7 +8,7 @@ using RebarProvision.Store;
 //   ... -- migrate <sqlite|postgres> <location>     (one migration, for the two-process migration test)
 if (args.Length >= 3 && args[0] == "migrate")
 {
-    await using var migrating = StoreFactory.Create(args[1], args[2]);
+    await using var migrating = StoreFactory.Create(StoreFactory.ParseKind(args[1]), args[2]);
     await migrating.MigrateAsync();
     Console.WriteLine("migrated");
     return 0;
@@ -21,7 +21,7 @@ if (args.Length < 2)
 var seconds = args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
 int[] callers = args.Length > 3 ? args[3..].Select(int.Parse).ToArray() : [1, 8];
 
-await using var store = StoreFactory.Create(args[0], args[1]);
+await using var store = StoreFactory.Create(StoreFactory.ParseKind(args[0]), args[1]);
 await store.MigrateAsync();
 const uint Pool = 60_000;
 var first = 10u << 24 | 1u << 16; // 10.1.0.0/16

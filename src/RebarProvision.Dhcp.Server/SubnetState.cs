@@ -1,65 +1,14 @@
 using System.Collections.Concurrent;
-using RebarProvision.Dhcp;
-using RebarProvision.Model;
 
-namespace RebarProvision.Server.Dhcp;
+namespace RebarProvision.Dhcp.Server;
 
-/// <summary>A subnet read once for answering: its network, range and options already in wire form.</summary>
-internal sealed class SubnetPlan
+/// <summary>
+/// What this node keeps about one subnet while answering: the offers it made, where its nextFree search stands and
+/// the unused addresses it read ahead. Hints and courtesies only: the store's claim decides. Outlives reloads of the
+/// subnet's <see cref="SubnetPlan"/> while its range stays the same.
+/// </summary>
+internal sealed class SubnetState(AddressRange range)
 {
-    public SubnetPlan(Subnet subnet, Ipv4Network network, AddressRange range, DhcpOption[] options, uint? nextServer)
-    {
-        Subnet = subnet;
-        Network = network;
-        Range = range;
-        Options = options;
-        NextServer = nextServer;
-        NextFreeCursor = range.First;
-        _leaseTimeOptions = LeaseTimeOptionsFor(subnet.LeaseTime);
-        _reservedLeaseTimeOptions = LeaseTimeOptionsFor(subnet.ReservedLeaseTime);
-    }
-
-    public Subnet Subnet { get; }
-
-    public string Name => Subnet.Name;
-
-    public Ipv4Network Network { get; }
-
-    public AddressRange Range { get; }
-
-    /// <summary>The subnet's options in wire form (an array, so answering walks it without an enumerator).</summary>
-    public DhcpOption[] Options { get; }
-
-    /// <summary>Options 51, 58 and 59 for a pool lease or a reserved one, encoded once rather than per reply.</summary>
-    public DhcpOption[] LeaseTimeOptions(bool reserved) => reserved ? _reservedLeaseTimeOptions : _leaseTimeOptions;
-
-    private readonly DhcpOption[] _leaseTimeOptions;
-    private readonly DhcpOption[] _reservedLeaseTimeOptions;
-
-    /// <summary>RFC 2131 §4.4.5: T1 defaults to half the lease, T2 to seven eighths.</summary>
-    private static DhcpOption[] LeaseTimeOptionsFor(int leaseSeconds)
-    {
-        var seconds = (uint)leaseSeconds;
-        var options = new DhcpOptions()
-            .SetUInt32(DhcpOptionCode.LeaseTime, seconds)
-            .SetUInt32(DhcpOptionCode.RenewalTime, seconds / 2)
-            .SetUInt32(DhcpOptionCode.RebindingTime, (uint)(seconds * 7L / 8));
-        return [.. options.Items];
-    }
-
-    public uint? NextServer { get; }
-
-    /// <summary>Serialises this node's nextFree picks, so its own workers do not race for one address.</summary>
-    public SemaphoreSlim PickLock { get; private set; } = new(1, 1);
-
-    /// <summary>
-    /// Where this node's last nextFree search ended: a hint only (the store decides), so the next search need not
-    /// walk the whole used part of the range again.
-    /// </summary>
-    public uint NextFreeCursor { get; set; }
-
-    public bool AnswersPxeOnly => Subnet.Proxy || Subnet.Unmanaged;
-
     /// <summary>Unused addresses read from the store at once by the nextFree picker.</summary>
     public const int CandidateBatch = 32;
 
@@ -70,7 +19,7 @@ internal sealed class SubnetPlan
     private static readonly TimeSpan CandidateLifetime = TimeSpan.FromSeconds(1);
 
     /// <summary>Unused addresses ahead of the cursor, lowest first; only touched under <see cref="PickLock"/>.</summary>
-    private Queue<uint> _candidates = new();
+    private readonly Queue<uint> _candidates = new();
     private DateTimeOffset _candidatesReadAt;
 
     /// <summary>
@@ -79,7 +28,20 @@ internal sealed class SubnetPlan
     /// once its client has bound it (and then NAKed). Addresses taken on other nodes still end in a NAK, and the
     /// client starts over.
     /// </summary>
-    private ConcurrentDictionary<uint, DateTimeOffset> _takenLately = new();
+    private readonly ConcurrentDictionary<uint, DateTimeOffset> _takenLately = new();
+    private long _purgeTakenAtTicks;
+
+    /// <summary>Addresses this node has offered and not yet seen REQUESTed: a node-local courtesy, the store decides.</summary>
+    private readonly ConcurrentDictionary<uint, (string Token, DateTimeOffset Expires)> _offers = new();
+
+    /// <summary>Serialises this node's nextFree picks, so its own workers do not race for one address.</summary>
+    public SemaphoreSlim PickLock { get; } = new(1, 1);
+
+    /// <summary>
+    /// Where this node's last nextFree search ended: a hint only (the store decides), so the next search need not
+    /// walk the whole used part of the range again.
+    /// </summary>
+    public uint NextFreeCursor { get; set; } = range.First;
 
     /// <summary>The next unused address read from the store, or null when none is left or they are too old to trust.</summary>
     public uint? TakeCandidate(DateTimeOffset now)
@@ -101,6 +63,16 @@ internal sealed class SubnetPlan
         return null;
     }
 
+    public void SetCandidates(IReadOnlyList<uint> addresses, DateTimeOffset now)
+    {
+        _candidates.Clear();
+        foreach (var address in addresses)
+        {
+            _candidates.Enqueue(address);
+        }
+        _candidatesReadAt = now;
+    }
+
     /// <summary>Notes an address the hint picker just gave out (see <see cref="TakeCandidate"/>).</summary>
     public void MarkTaken(uint address, DateTimeOffset now)
     {
@@ -118,21 +90,6 @@ internal sealed class SubnetPlan
             }
         }
     }
-
-    private long _purgeTakenAtTicks;
-
-    public void SetCandidates(IReadOnlyList<uint> addresses, DateTimeOffset now)
-    {
-        _candidates.Clear();
-        foreach (var address in addresses)
-        {
-            _candidates.Enqueue(address);
-        }
-        _candidatesReadAt = now;
-    }
-
-    /// <summary>Addresses this node has offered and not yet seen REQUESTed: a node-local courtesy, the store decides.</summary>
-    private ConcurrentDictionary<uint, (string Token, DateTimeOffset Expires)> _offers = new();
 
     public bool IsHeldForAnother(uint address, string token, DateTimeOffset now) =>
         _offers.TryGetValue(address, out var offer) && offer.Token != token && offer.Expires > now;
@@ -159,16 +116,5 @@ internal sealed class SubnetPlan
         {
             _offers.TryRemove(address, out _);
         }
-    }
-
-    /// <summary>Carries this node's offers, pick lock and nextFree hint over a reload of the subnet.</summary>
-    public void Continue(SubnetPlan previous)
-    {
-        _offers = previous._offers;
-        PickLock = previous.PickLock;
-        NextFreeCursor = previous.NextFreeCursor;
-        _candidates = previous._candidates;
-        _candidatesReadAt = previous._candidatesReadAt;
-        _takenLately = previous._takenLately;
     }
 }

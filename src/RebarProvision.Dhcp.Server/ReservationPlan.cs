@@ -1,7 +1,7 @@
 using RebarProvision.Dhcp;
 using RebarProvision.Model;
 
-namespace RebarProvision.Server.Dhcp;
+namespace RebarProvision.Dhcp.Server;
 
 /// <summary>A reservation read once for answering, its options already in wire form.</summary>
 internal sealed record ReservationPlan(Reservation Reservation, uint Address, string Mac, DhcpOption[] Options, uint? NextServer);

@@ -1,4 +1,4 @@
-namespace RebarProvision.Server.Dhcp;
+namespace RebarProvision.Dhcp.Server;
 
 /// <summary>The DHCP listener's settings (configuration section "Dhcp"; DESIGN §2 names the flags).</summary>
 public sealed class DhcpServiceOptions
@@ -21,12 +21,6 @@ public sealed class DhcpServiceOptions
 
     /// <summary>The address put into boot URLs and option 54; null uses the receiving interface's IPv4 address.</summary>
     public string? AdvertiseAddress { get; set; }
-
-    /// <summary>"discovery" creates a discovered machine on first PXE boot; "ignore" gives unknown machines an address only.</summary>
-    public string UnknownMachinePolicy { get; set; } = "discovery";
-
-    /// <summary>Unknown-machine creations allowed per second (with a burst of ten times that), so a MAC flood cannot fill the store.</summary>
-    public double DiscoveryRatePerSecond { get; set; } = 5;
 
     /// <summary>Seconds a DECLINEd address stays out of use (RFC 2131 §3.1 step 5: the client found it in use).</summary>
     public int DeclineQuarantineSeconds { get; set; } = 600;
@@ -69,11 +63,7 @@ public sealed class DhcpServiceOptions
         {
             yield return $"Dhcp:ProxyPort {ProxyPort} is not a UDP port (0 = off)";
         }
-        if (UnknownMachinePolicy is not ("discovery" or "ignore"))
-        {
-            yield return $"Dhcp:UnknownMachinePolicy must be 'discovery' or 'ignore', not '{UnknownMachinePolicy}'";
-        }
-        if (AdvertiseAddress is not null && !RebarProvision.Dhcp.DhcpOptionDefinition.TryParseAddress(AdvertiseAddress, out _))
+        if (AdvertiseAddress is not null && !DhcpOptionDefinition.TryParseAddress(AdvertiseAddress, out _))
         {
             yield return $"Dhcp:AdvertiseAddress '{AdvertiseAddress}' is not an IPv4 address";
         }

@@ -1,4 +1,4 @@
-namespace RebarProvision.Server.Dhcp;
+namespace RebarProvision.Dhcp.Server;
 
 /// <summary>Where a request arrived: the interface's IPv4 address, the address we answer as, and the port.</summary>
 /// <param name="InterfaceAddress">The receiving interface's address (host order); names the subnet of unrelayed clients.</param>

@@ -1,15 +1,12 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using RebarProvision.Dhcp;
 using RebarProvision.Model;
 using RebarProvision.Store;
 
-namespace RebarProvision.Server.Dhcp;
+namespace RebarProvision.Dhcp.Server;
 
 /// <summary>
 /// The DHCP listener (DESIGN §2): a socket per configured interface on port 67 (and the PXE boot server port), and
@@ -37,9 +34,14 @@ public sealed class DhcpService : BackgroundService
     private readonly ILogger<DhcpService> _logger;
     private readonly TimeProvider _time;
     private readonly DhcpResponder _responder;
+    private readonly DhcpMetrics _metrics;
+    private readonly StoreOutageLog _outages;
     private readonly List<DhcpListener> _listeners = [];
     private readonly List<Thread> _receivers = [];
     private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>Set once stopping has begun and no reply waits on the store any more.</summary>
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     [ThreadStatic]
     private static SocketAddress? t_destination;
 
@@ -47,22 +49,16 @@ public sealed class DhcpService : BackgroundService
     private int _pending;
     private volatile bool _closing;
 
-    public DhcpService(IStore store, IOptions<DhcpServiceOptions> options, ILogger<DhcpService> logger, TimeProvider? timeProvider = null, IUnknownMachines? unknownMachines = null)
+    public DhcpService(IStore store, DhcpResponder responder, DhcpMetrics metrics, DhcpServiceOptions options, ILogger<DhcpService> logger, TimeProvider time)
     {
         _store = store;
-        _options = options.Value;
+        _responder = responder;
+        _metrics = metrics;
+        _options = options;
         _logger = logger;
-        _time = timeProvider ?? TimeProvider.System;
-        Metrics = new DhcpMetrics();
-        _responder = new DhcpResponder(store, _options, Metrics, _time, logger, unknownMachines);
+        _time = time;
+        _outages = new StoreOutageLog(logger, time);
     }
-
-    public DhcpMetrics Metrics { get; }
-
-    public DhcpResponder Responder => _responder;
-
-    /// <summary>The (interface, port) pairs listened on, once started.</summary>
-    public IReadOnlyList<(string Interface, int Port)> Endpoints => _listeners.Select(l => (l.InterfaceName, l.Port)).ToList();
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -150,12 +146,23 @@ public sealed class DhcpService : BackgroundService
         {
             receiver.Join(DrainTimeout);
         }
-        var drained = Stopwatch.StartNew();
-        while (Volatile.Read(ref _pending) > 0 && drained.Elapsed < DrainTimeout && !cancellationToken.IsCancellationRequested)
+        // No receive thread adds a pending reply any more; the last one to finish (or this check) ends the wait.
+        if (Volatile.Read(ref _pending) == 0)
         {
-            await Task.Delay(10, CancellationToken.None);
+            _drained.TrySetResult();
         }
-        _stopping.Cancel();
+        try
+        {
+            await _drained.Task.WaitAsync(DrainTimeout, _time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("DHCP: {Count} replies still wait on the store after {Timeout}; not sent", Volatile.Read(ref _pending), DrainTimeout);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        await _stopping.CancelAsync();
         await base.StopAsync(cancellationToken);
     }
 
@@ -167,7 +174,7 @@ public sealed class DhcpService : BackgroundService
         _closing = true;
         _stopping.Cancel();
         CloseListeners();
-        Metrics.Dispose();
+        _stopping.Dispose();
         base.Dispose();
     }
 
@@ -194,14 +201,13 @@ public sealed class DhcpService : BackgroundService
                 {
                     break;
                 }
-                Metrics.Drop("receive-error");
+                _metrics.Drop(DhcpOutcome.ReceiveError);
                 _logger.LogDebug("DHCP: receive on {Interface} failed: {Error}", listener.InterfaceName, e.SocketErrorCode);
                 continue;
             }
-            Metrics.Receive();
             if (length > MaxDatagram)
             {
-                Metrics.Drop("oversized");
+                _metrics.Drop(DhcpOutcome.Oversized);
                 continue;
             }
             // sockaddr_in: family (2 bytes), port and address in network order.
@@ -213,7 +219,8 @@ public sealed class DhcpService : BackgroundService
             }
             catch (Exception e)
             {
-                Metrics.Packet("any", "error");
+                // A bug in sending: this datagram is lost, the loop is not.
+                _metrics.Drop(DhcpOutcome.Error);
                 _logger.LogError(e, "DHCP: answering a request on {Interface} failed", listener.InterfaceName);
             }
         }
@@ -223,13 +230,13 @@ public sealed class DhcpService : BackgroundService
     {
         if (!DhcpMessage.TryParse(datagram, out var request, out var error))
         {
-            Metrics.Drop(error.ToString());
+            _metrics.Drop(DhcpOutcome.Malformed);
             _logger.LogDebug("DHCP: dropped a malformed datagram from {Sender}: {Error}", Ipv4Network.Format(senderAddress), error);
             return;
         }
         if (Volatile.Read(ref _pending) >= _options.MaxPending)
         {
-            Metrics.Drop("overloaded");
+            _metrics.Drop(DhcpOutcome.Overloaded);
             return;
         }
         var context = new DhcpReceiveContext(
@@ -238,7 +245,16 @@ public sealed class DhcpService : BackgroundService
             ProxyPort: listener.Port == _options.ProxyPort && _options.ProxyPort != _options.Port,
             senderAddress,
             senderPort);
-        var answer = _responder.RespondAsync(request, context, stoppingToken);
+        ValueTask<DhcpReply?> answer;
+        try
+        {
+            answer = _responder.RespondAsync(request, context, stoppingToken);
+        }
+        catch (Exception e)
+        {
+            Failed(listener, request, e);
+            return;
+        }
         if (answer.IsCompletedSuccessfully)
         {
             Send(listener, request, answer.Result, output);
@@ -261,14 +277,32 @@ public sealed class DhcpService : BackgroundService
         }
         catch (Exception e)
         {
-            Metrics.Packet("any", "error");
-            _logger.LogError(e, "DHCP: answering a request on {Interface} failed", listener.InterfaceName);
+            Failed(listener, request, e);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(output);
-            Interlocked.Decrement(ref _pending);
+            if (Interlocked.Decrement(ref _pending) == 0 && _closing)
+            {
+                _drained.TrySetResult();
+            }
         }
+    }
+
+    /// <summary>
+    /// A request the responder could not answer: a store outage is counted and reported once a second (every datagram
+    /// meets it), anything else is a bug, logged with its stack trace. The receive loop goes on either way.
+    /// </summary>
+    private void Failed(DhcpListener listener, DhcpMessage request, Exception e)
+    {
+        if (e is StoreUnavailableException outage)
+        {
+            _metrics.Packet(request.MessageType, DhcpOutcome.StoreUnavailable);
+            _outages.Record(outage);
+            return;
+        }
+        _metrics.Packet(request.MessageType, DhcpOutcome.Error);
+        _logger.LogError(e, "DHCP: answering a {Type} from {Mac} on {Interface} failed", request.MessageType, request.ClientMac, listener.InterfaceName);
     }
 
     private void Send(DhcpListener listener, DhcpMessage request, DhcpReply? reply, byte[] output)
@@ -279,7 +313,7 @@ public sealed class DhcpService : BackgroundService
         }
         if (!reply.Message.TryWrite(output, Math.Min(DhcpMessage.MaxReplyLength(request), MaxDatagram), out var written))
         {
-            Metrics.Packet("reply", "too-large");
+            _metrics.Packet(request.MessageType, DhcpOutcome.TooLarge);
             _logger.LogWarning("DHCP: the reply to {Mac} does not fit its maximum message size; not sent", request.ClientMac);
             return;
         }
@@ -298,7 +332,7 @@ public sealed class DhcpService : BackgroundService
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            Metrics.Packet("reply", "send-error");
+            _metrics.Packet(request.MessageType, DhcpOutcome.SendError);
             _logger.LogDebug("DHCP: sending to {Destination} failed: {Error}", Ipv4Network.Format(reply.Address), e.Message);
         }
     }

@@ -2,11 +2,12 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using RebarProvision.Dhcp;
 using RebarProvision.Model;
 using RebarProvision.Store;
 
-namespace RebarProvision.Server.Dhcp;
+namespace RebarProvision.Dhcp.Server;
 
 /// <summary>
 /// Runs a few hundred DHCP exchanges (DISCOVER, REQUEST, renewal, RELEASE; direct and relayed) through the codec, the
@@ -52,7 +53,7 @@ internal static class DhcpWarmUp
                 await store.Objects.CreateAsync(new Subnet { Name = "warm-up", Cidr = "198.18.0.0/15", ActiveStart = "198.18.0.10", ActiveEnd = "198.19.255.250", LeaseTime = 600 }, cancellationToken);
                 // Not a "RebarProvision.*" meter: /metrics must not count these packets.
                 using var metrics = new DhcpMetrics("rebar-dhcp-warm-up");
-                var responder = new DhcpResponder(store, new DhcpServiceOptions { Node = options.Node, UnknownMachinePolicy = "ignore" }, metrics);
+                var responder = new DhcpResponder(store, new NoUnknownMachines(), new DhcpServiceOptions { Node = options.Node }, metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
                 var context = new DhcpReceiveContext(Server, Server);
                 var datagram = new byte[DhcpService.MaxDatagram];
                 var compiled = JitInfo.GetCompiledMethodCount();
@@ -163,5 +164,11 @@ internal static class DhcpWarmUp
             return null;
         }
         return DhcpMessage.TryParse(datagram.AsSpan(0, length), out var answer, out _) ? answer : null;
+    }
+
+    /// <summary>The warm-up's clients are not PXE clients, so nothing asks; and nothing may reach the real inventory.</summary>
+    private sealed class NoUnknownMachines : IUnknownMachines
+    {
+        public ValueTask<bool> ShouldBootAsync(string mac, PxeClient client, CancellationToken cancellationToken) => ValueTask.FromResult(false);
     }
 }

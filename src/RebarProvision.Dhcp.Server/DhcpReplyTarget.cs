@@ -1,4 +1,4 @@
-namespace RebarProvision.Server.Dhcp;
+namespace RebarProvision.Dhcp.Server;
 
 /// <summary>Where a reply goes (RFC 2131 §4.1, the paragraph on giaddr, ciaddr and the broadcast bit).</summary>
 public enum DhcpReplyTarget

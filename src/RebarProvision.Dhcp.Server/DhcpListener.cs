@@ -3,7 +3,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text;
 
-namespace RebarProvision.Server.Dhcp;
+namespace RebarProvision.Dhcp.Server;
 
 /// <summary>One UDP socket bound to 0.0.0.0:port on one interface (SO_BINDTODEVICE), with that interface's address.</summary>
 internal sealed class DhcpListener : IDisposable

@@ -3,7 +3,7 @@ using RebarProvision.Dhcp;
 using RebarProvision.Model;
 using RebarProvision.Store;
 
-namespace RebarProvision.Server.Dhcp;
+namespace RebarProvision.Dhcp.Server;
 
 /// <summary>
 /// Subnets and reservations as the DHCP service sees them, cached and reloaded from the store every few seconds.
@@ -20,8 +20,6 @@ internal sealed class DhcpNetworks(IStore store, TimeSpan refreshInterval, ILogg
         IReadOnlyDictionary<string, ReservationPlan> ByMac,
         IReadOnlyDictionary<uint, ReservationPlan> ByAddress,
         DateTimeOffset LoadedAt);
-
-    public Snapshot Current => _current;
 
     public async ValueTask<Snapshot> GetAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -44,7 +42,7 @@ internal sealed class DhcpNetworks(IStore store, TimeSpan refreshInterval, ILogg
         return _current;
     }
 
-    public async Task LoadAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task LoadAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var subnets = await store.Objects.ListAsync<Subnet>(cancellationToken);
         var reservations = await store.Objects.ListAsync<Reservation>(cancellationToken);
@@ -65,12 +63,9 @@ internal sealed class DhcpNetworks(IStore store, TimeSpan refreshInterval, ILogg
             {
                 options.Insert(0, new DhcpOption(DhcpOptionCode.SubnetMask, AddressBytes(network.Mask)));
             }
-            var plan = new SubnetPlan(subnet, network, range, [.. options], ParseAddress(subnet.NextServer));
-            if (previous.TryGetValue(subnet.Name, out var old) && old.Range == range)
-            {
-                plan.Continue(old);
-            }
-            plans.Add(plan);
+            // This node's offers and nextFree cursor carry over a reload, unless the range moved under them.
+            var state = previous.TryGetValue(subnet.Name, out var old) && old.Range == range ? old.State : new SubnetState(range);
+            plans.Add(new SubnetPlan(subnet, network, range, [.. options], ParseAddress(subnet.NextServer), state));
         }
         var byMac = new Dictionary<string, ReservationPlan>(StringComparer.Ordinal);
         var byAddress = new Dictionary<uint, ReservationPlan>();

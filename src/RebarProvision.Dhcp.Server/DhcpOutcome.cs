@@ -1,0 +1,43 @@
+namespace RebarProvision.Dhcp.Server;
+
+/// <summary>What became of one datagram: the "outcome" label of rebar_dhcp_packets (see <see cref="DhcpMetrics"/>).</summary>
+public enum DhcpOutcome
+{
+    Offer,
+    Ack,
+    Nak,
+    Declined,
+    Released,
+
+    /// <summary>Not ours to answer (a non-PXE client on a proxy subnet, a message type we do not serve).</summary>
+    Ignored,
+
+    NoSubnet,
+
+    /// <summary>No free address in the subnet.</summary>
+    Exhausted,
+
+    /// <summary>RFC 2131 §4.3.2: a REQUEST in SELECTING state for another server (in HA, another node).</summary>
+    OtherServer,
+
+    /// <summary>RFC 2131 §4.3.2: INIT-REBOOT or renewal from a client we have no record of; another server may know it.</summary>
+    UnknownClient,
+
+    /// <summary>The store did not answer (circuit open or timed out): no answer rather than a guess.</summary>
+    StoreUnavailable,
+
+    /// <summary>Answering failed on a bug; logged with its stack trace.</summary>
+    Error,
+
+    // Datagrams dropped before an answer was looked for.
+    NotARequest,
+    NoMessageType,
+    Malformed,
+    Oversized,
+    Overloaded,
+    ReceiveError,
+
+    // Replies that did not leave.
+    TooLarge,
+    SendError,
+}

@@ -1,0 +1,20 @@
+using RebarProvision.Server.Configuration;
+using RebarProvision.Server.Events;
+using RebarProvision.Server.Machines;
+using RebarProvision.Server.Objects;
+using RebarProvision.Server.Secrets;
+using RebarProvision.Store;
+
+namespace RebarProvision.Dhcp.Integration.Tests;
+
+/// <summary>The unknown-machine path the server runs (<see cref="Discovery"/> on the inventory and its object cache), on a test's store.</summary>
+internal static class ServerDiscovery
+{
+    public static async Task<Discovery> CreateAsync(IStore store, TimeProvider time, string policy = "discovery", int ratePerSecond = 20, int burst = 200)
+    {
+        var cache = new ObjectCache();
+        await cache.LoadAsync(store);
+        var inventory = new Inventory(store, new EventBus(store, time), cache, new SecureParams(new byte[32]), time);
+        return new Discovery(inventory, new ServerOptions { UnknownMachinePolicy = policy, DiscoveryRatePerSecond = ratePerSecond, DiscoveryBurst = burst });
+    }
+}
