@@ -1,3 +1,4 @@
+using RebarProvision.Server.Boot;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Events;
 using RebarProvision.Server.Machines;
@@ -14,7 +15,8 @@ internal static class ServerDiscovery
     {
         var cache = new ObjectCache();
         await cache.LoadAsync(store);
-        var inventory = new Inventory(store, new EventBus(store, time), cache, new SecureParams(new byte[32]), time);
+        var secrets = new SecureParams(new byte[32]);
+        var inventory = new Inventory(store, new EventBus(store, time), cache, secrets, new BootSecrets(secrets), time);
         return new Discovery(inventory, new ServerOptions { UnknownMachinePolicy = policy, DiscoveryRatePerSecond = ratePerSecond, DiscoveryBurst = burst });
     }
 }

@@ -37,7 +37,7 @@ public sealed class RecentLeases
     private async Task<Lease?> RememberedAsync(
         ConcurrentDictionary<string, (Lease? Lease, DateTimeOffset FetchedAt)> remembered,
         string key,
-        Func<string, CancellationToken, Task<Lease?>> fetch,
+        Func<string, CancellationToken, ValueTask<Lease?>> fetch,
         CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();

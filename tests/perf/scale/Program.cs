@@ -16,7 +16,7 @@ if (args is not [var verb, var kind, var location, ..] || verb is not ("load" or
     Console.Error.WriteLine("usage: scale load <sqlite|postgres> <location> <machines> | scale lookup <sqlite|postgres> <location>");
     return 2;
 }
-await using var store = StoreFactory.Create(kind, location);
+await using var store = StoreFactory.Create(StoreFactory.ParseKind(kind), location);
 await store.MigrateAsync();
 return verb == "load" ? await LoadAsync(int.Parse(args[3], CultureInfo.InvariantCulture)) : await LookupAsync();
 
