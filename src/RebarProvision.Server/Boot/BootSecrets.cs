@@ -18,6 +18,12 @@ public sealed class BootSecrets
 
     private readonly SecureParams _sealer;
 
+    // Every boot file request opens the secret (AES-GCM and a JSON parse); the cached machine keeps one sealed node
+    // per revision, so its plain text is remembered with that node and goes when the node does.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<JsonNode, Opened> _opened = new();
+
+    private sealed record Opened(string Uuid, string Plain);
+
     public BootSecrets(SecureParams sealer)
     {
         _sealer = sealer;
@@ -30,13 +36,22 @@ public sealed class BootSecrets
     /// <summary>The machine's secret in plain text; null when it has none, or it does not open (altered, moved, another key).</summary>
     public string? Open(Machine machine)
     {
-        if (machine.BootSecret is null)
+        if (machine.BootSecret is not { } sealedSecret)
         {
             return null;
         }
+        if (_opened.TryGetValue(sealedSecret, out var known) && known.Uuid == machine.Uuid)
+        {
+            return known.Plain;
+        }
         try
         {
-            return _sealer.Reveal(SealName(machine.Uuid), machine.BootSecret) is JsonValue v && v.TryGetValue<string>(out var plain) ? plain : null;
+            if (_sealer.Reveal(SealName(machine.Uuid), sealedSecret) is not JsonValue v || !v.TryGetValue<string>(out var plain))
+            {
+                return null;
+            }
+            _opened.AddOrUpdate(sealedSecret, new Opened(machine.Uuid, plain));
+            return plain;
         }
         catch (CryptographicException)
         {
