@@ -11,6 +11,23 @@ using RebarProvision.Store;
 //       commit, PostgreSQL's pool); plus the subnet "perf" (10.97.0.0/16) the DHCP rig offers from.
 //   scale lookup <sqlite|postgres> <data-dir|connection-string>
 //       loads the server's ObjectCache from the store as the server does at start, then times MachineByMac.
+//   scale apply <n>...
+//       ObjectCache.Apply of n synthetic machines, no store: the growth of the server's start-up step.
+if (args is ["apply", .. var sizes])
+{
+    // The server's start-up step alone, without a store: how ObjectCache.Apply's cost grows with the machine count.
+    foreach (var size in sizes.Select(a => int.Parse(a, CultureInfo.InvariantCulture)))
+    {
+        var cache = new ObjectCache();
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < size; i++)
+        {
+            cache.Apply(new Machine { Uuid = Guid.NewGuid().ToString(), Name = $"m{i}", HardwareAddrs = [Mac(i)], Revision = i + 1 });
+        }
+        Console.WriteLine($"ObjectCache.Apply of {size} machines: {watch.Elapsed.TotalSeconds:F2} s ({watch.Elapsed.TotalMicroseconds / size:F1} us per machine)");
+    }
+    return 0;
+}
 if (args is not [var verb, var kind, var location, ..] || verb is not ("load" or "lookup"))
 {
     Console.Error.WriteLine("usage: scale load <sqlite|postgres> <location> <machines> | scale lookup <sqlite|postgres> <location>");

@@ -73,6 +73,7 @@ start_server "$full"; stop_server
 "$scale" load "$store" "$location" "$machines"
 
 start_server "$full"
+full_startup=$startup
 echo "start-up with $machines machines: $startup s to /readyz, RSS $(rss "$server_pid" VmRSS) MiB"
 total=$(curl -sf -u admin:scale-admin "$api/machines?bootEnv=local&limit=1000" | jq length)
 for _ in $(seq 30); do curl -sf -o /dev/null -w '%{time_total}\n' -u admin:scale-admin "$api/machines?bootEnv=local&limit=1000"; done > "$work/list"
@@ -108,7 +109,8 @@ exec dotnet "$server_dll" --data-dir "\$copy" --dhcp-interfaces "\$RIG_IFACE" --
   --tftp-port 0 --admin-password scale-admin --node scale --log-level Warning
 S
 chmod +x "$work/serve.sh"
-warmup=$(printf '%.0f' "$(echo "$startup + 4" | bc)")
+# The rig waits this long before its load: the full inventory's start-up (measured above) and a margin.
+warmup=$(printf '%.0f' "$(echo "$full_startup + 4" | bc)")
 for _ in $(seq "$repeat"); do
   for who in full empty; do
     RIG_SERVER_WARMUP=$warmup "$rig" --rates "$rate" --seconds "$seconds" -- "$work/serve.sh" "$work/$who" | sed "s/^/$who: /" | tee -a "$work/dhcp"
