@@ -32,6 +32,10 @@ public sealed class BootServiceTests : IAsyncLifetime
         var files = Path.Combine(_server.Options.DataDir, "files", "bootenvs", "tiny");
         Directory.CreateDirectory(files);
         await File.WriteAllBytesAsync(Path.Combine(files, "vmlinuz"), Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7)).ToArray());
+        // The bootenv's own kernel and initrd paths, so the machine is bootable (an image missing here is refused with a reason).
+        Directory.CreateDirectory(Path.Combine(files, "tiny"));
+        await File.WriteAllTextAsync(Path.Combine(files, "tiny", "vmlinuz"), "kernel");
+        await File.WriteAllTextAsync(Path.Combine(files, "tiny", "initrd.img"), "initrd");
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();

@@ -127,4 +127,18 @@ public sealed class WebUiTests : IClassFixture<UiSession>
         var stored = await _ui.Server.Api.GetFromJsonAsync<JsonObject>("templates/ui-broken");
         Assert.False(stored!["validated"]!.GetValue<bool>());
     }
+
+    [SkippableFact]
+    public async Task A_machine_that_cannot_boot_says_which_file_is_missing_on_which_node()
+    {
+        var bootenv = await _ui.Server.Api.PostAsJsonAsync("bootenvs", new JsonObject { ["name"] = "ui-missing", ["kernel"] = "vmlinuz-absent" });
+        Assert.True(bootenv.IsSuccessStatusCode, await bootenv.Content.ReadAsStringAsync());
+        var machine = await _ui.CreateMachineAsync("stuck-1", "52:54:00:aa:00:04", "ui-missing");
+        var page = await _ui.LogInAsync();
+
+        await page.GotoAsync($"/#/machines/{machine["uuid"]}");
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Why it cannot boot" })).ToBeVisibleAsync();
+        await Expect(page.Locator("#machine-errors")).ToContainTextAsync("missing kernel vmlinuz-absent on node test-node");
+    }
 }

@@ -72,7 +72,17 @@ public static class ObjectCommands
         action.Bind(command, async (context, ct) =>
         {
             var response = await context.Client.GetAsync(ApiPath.Object(kind.Name, context.Value(key)), ct);
-            context.Output(OutputFormat.Yaml).WriteObject(response.Json(), kind.Columns);
+            var shown = response.Json();
+            if (kind == ApiKind.Machines && shown is JsonObject machine)
+            {
+                // The server's own sentence for why the machine cannot boot (missing bootenv, or images this node lacks).
+                var check = (await context.Client.GetAsync(ApiPath.Object(kind.Name, context.Value(key)) + "/boot-check", ct)).Json();
+                if (check["bootable"]?.GetValue<bool>() == false)
+                {
+                    machine["cannotBoot"] = check["reason"]?.DeepClone();
+                }
+            }
+            context.Output(OutputFormat.Yaml).WriteObject(shown, kind.Columns);
             return ExitCodes.Ok;
         });
         return command;

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using RebarProvision.Model;
 using RebarProvision.Rendering;
 using RebarProvision.Server.Configuration;
+using RebarProvision.Server.Images;
 using RebarProvision.Server.Machines;
 using RebarProvision.Server.Objects;
 using RebarProvision.Server.Secrets;
@@ -54,6 +55,8 @@ public sealed partial class BootFiles
     }
 
     public string FilesRoot => Path.Combine(_options.DataDir, "files");
+
+    private BootEnvReadiness Readiness => field ??= new BootEnvReadiness(_options);
 
     [GeneratedRegex("^boot/(?<mac>[0-9a-fA-F:-]{12,17})\\.ipxe$")]
     private static partial Regex IpxePath();
@@ -168,6 +171,11 @@ public sealed partial class BootFiles
     public async Task<BootFile?> BootScriptAsync(string mac, BootLoader loader, IPAddress? local, bool recordBoot, CancellationToken cancellationToken)
     {
         var machine = await _discovery.FindOrDiscoverAsync(mac, cancellationToken: cancellationToken);
+        if (machine is not null && loader == BootLoader.Ipxe
+            && BootCheck.Why(machine, _cache.Get<BootEnv>(machine.BootEnv ?? MachineLifecycle.LocalBootEnv), Readiness) is { } reason)
+        {
+            return new BootFile.Rendered(UnbootableScript.Render(mac, reason, Environment(local)));
+        }
         var context = machine is null
             ? await UnknownContextAsync(mac, local, cancellationToken)
             : await ContextAsync(machine, local, cancellationToken);

@@ -119,6 +119,7 @@ public static class ServerHost
         group.MapContentEndpoints();
         group.MapImageEndpoints();
         group.MapBootEnvReadinessEndpoints();
+        group.MapBootCheckEndpoints();
         group.MapAnsibleInventoryEndpoints();
         group.MapWhoAmI();
         app.MapUi(api);

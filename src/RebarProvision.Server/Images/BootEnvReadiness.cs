@@ -11,14 +11,9 @@ namespace RebarProvision.Server.Images;
 /// </summary>
 public sealed class BootEnvReadiness
 {
-    private readonly ImageInstaller _installer;
     private readonly ServerOptions _options;
 
-    public BootEnvReadiness(ImageInstaller installer, ServerOptions options)
-    {
-        _installer = installer;
-        _options = options;
-    }
+    public BootEnvReadiness(ServerOptions options) => _options = options;
 
     public sealed record File(string Path, string Kind, bool Present);
 
@@ -39,7 +34,8 @@ public sealed class BootEnvReadiness
             wanted.Add((bootEnv.Kernel, "kernel"));
         }
         wanted.AddRange(bootEnv.Initrds.Select(i => (i, "initrd")));
-        var root = Path.Combine(_installer.BootEnvsRoot, bootEnv.Name);
+        // Where ImageInstaller places a bootenv's files, and where HTTP boot serves them from (files/bootenvs/<name>/).
+        var root = Path.Combine(_options.DataDir, "files", "bootenvs", bootEnv.Name);
         var files = wanted
             .Where(w => !Uri.TryCreate(w.Path, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https" or "tftp"))
             .Select(w => new File(w.Path, w.Kind, SafePath.Resolve(root, w.Path) is not null))

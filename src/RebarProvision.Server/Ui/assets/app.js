@@ -192,8 +192,9 @@ async function machinesPage() {
 
 async function machinePage(id) {
   const { data: m, etag } = await api("GET", `machines/${encodeURIComponent(id)}`);
-  const [leases, events, bootenvs, params] = await Promise.all([
-    get("leases"), get(`events?key=${encodeURIComponent(m.uuid)}&limit=10000`), get("bootenvs"), get("params")]);
+  const [leases, events, bootenvs, params, check] = await Promise.all([
+    get("leases"), get(`events?key=${encodeURIComponent(m.uuid)}&limit=10000`), get("bootenvs"), get("params"), get(`machines/${encodeURIComponent(m.uuid)}/boot-check`)]);
+  const why = [...(m.errors || []), ...(check.bootable || (m.errors || []).some(e => e.startsWith("bootEnv")) ? [] : [`cannot boot from node ${check.node}: ${check.reason}`])];
   const secure = new Set(params.filter(p => p.secure).map(p => p.name));
   const state = h("strong", { id: "machine-state", class: `state-${m.state}` }, m.state);
   const progress = h("p", { id: "reimage-progress", "aria-live": "polite" });
@@ -205,8 +206,8 @@ async function machinePage(id) {
       h("dt", {}, "Boot environment"), h("dd", {}, m.bootEnv ?? "local"),
       h("dt", {}, "Profiles"), h("dd", {}, m.profiles.length ? m.profiles.join(", ") : "none"),
       h("dt", {}, "Last boot"), h("dd", {}, when(m.lastBootAt))),
-    m.validated === false || (m.errors || []).length
-      ? h("section", { "aria-labelledby": "why" }, h("h2", { id: "why" }, "Why it cannot boot"), h("ul", { class: "errors", id: "machine-errors" }, (m.errors || []).map(e => h("li", {}, e))))
+    why.length
+      ? h("section", { "aria-labelledby": "why" }, h("h2", { id: "why" }, "Why it cannot boot"), h("ul", { class: "errors", id: "machine-errors" }, why.map(e => h("li", {}, e))))
       : null,
   ];
   if (canOperate()) {
