@@ -158,7 +158,15 @@ public sealed partial class NamespacedServer : IDisposable
     /// busybox udhcpc in the client namespace, asking as iPXE (vendor class PXEClient, user class iPXE); it configures
     /// the address on "vc" and returns the boot file the server named.
     /// </summary>
-    public async Task<string> DhcpBootFileAsync(TimeSpan? timeout = null)
+    public async Task<string> DhcpBootFileAsync()
+    {
+        var (result, bootFile) = await UdhcpcAsync(TimeSpan.FromSeconds(60));
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return bootFile;
+    }
+
+    /// <summary>udhcpc as in <see cref="DhcpBootFileAsync"/> (5 DISCOVERs, 2 s apart), its result and the boot file, if any.</summary>
+    public async Task<(ProcessRunner.Result Result, string BootFile)> UdhcpcAsync(TimeSpan timeout)
     {
         var udhcpc = Prerequisite.RequireCommand("udhcpc");
         var script = Path.Combine(_data, "udhcpc.sh");
@@ -170,10 +178,9 @@ public sealed partial class NamespacedServer : IDisposable
             esac
             """);
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var result = await ClientNamespace.RunAsync(timeout ?? TimeSpan.FromSeconds(60), udhcpc, "-i", "vc", "-n", "-q", "-f", "-t", "5", "-T", "2",
+        var result = await ClientNamespace.RunAsync(timeout, udhcpc, "-i", "vc", "-n", "-q", "-f", "-t", "5", "-T", "2",
             "-V", "PXEClient:Arch:00000:UNDI:002001", "-x", "0x4d:69505845", "-s", script);
-        Assert.True(result.ExitCode == 0, result.ToString());
-        return BootFileLine().Match(result.Output).Groups["file"].Value;
+        return (result, BootFileLine().Match(result.Output).Groups["file"].Value);
     }
 
     /// <summary>curl in the client namespace (http:// or tftp://); fails the test unless it succeeds.</summary>

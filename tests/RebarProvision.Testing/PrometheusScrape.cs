@@ -50,6 +50,10 @@ public sealed partial class PrometheusScrape
     public double Sum(string name, params (string Key, string Value)[] labels) =>
         _samples.Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value)).Sum(s => s.Value);
 
+    /// <summary>Every sample named <paramref name="name"/>, with its labels.</summary>
+    public IEnumerable<(IReadOnlyDictionary<string, string> Labels, double Value)> Samples(string name) =>
+        _samples.Where(s => s.Name == name).Select(s => (s.Labels, s.Value));
+
     /// <summary>Whether any sample of that name (with those labels) is present, whatever its value.</summary>
     public bool Has(string name, params (string Key, string Value)[] labels) =>
         _samples.Any(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value));

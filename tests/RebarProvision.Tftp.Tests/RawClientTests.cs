@@ -11,6 +11,9 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
     private static readonly IPEndPoint Server = new(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port);
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
 
+    /// <summary>The endpoint of a test's own server, on a port of its own beside the fixture's.</summary>
+    private static IPEndPoint Extra(int port) => new(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port + port);
+
     [SkippableFact]
     public async Task Options_are_answered_with_an_oack_and_data_waits_for_ack_zero()
     {
@@ -84,7 +87,7 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         var options = new TftpServerOptions
         {
-            Endpoint = new IPEndPoint(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port + 1),
+            Endpoint = Extra(1),
             Limits = new TftpLimits { DefaultTimeout = TimeSpan.FromMilliseconds(100) },
             MaxRetries = 2,
         };
@@ -113,7 +116,7 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         var options = new TftpServerOptions
         {
-            Endpoint = new IPEndPoint(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port + 3),
+            Endpoint = Extra(3),
             MaxConcurrentTransfers = 1,
         };
         await using var running = fixture.Run(options);
@@ -136,7 +139,7 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
     public async Task A_file_source_that_throws_fails_only_its_transfer_which_is_counted_logged_once_and_answered_with_an_error()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var options = new TftpServerOptions { Endpoint = new IPEndPoint(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port + 4) };
+        var options = new TftpServerOptions { Endpoint = Extra(4) };
         var logger = new RecordingLogger();
         await using var running = fixture.Run(options, new BrokenFiles(), logger);
         using var client = new RawTftpClient(fixture.ClientSocket(), options.Endpoint);
@@ -184,7 +187,7 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
         var options = new TftpServerOptions
         {
-            Endpoint = new IPEndPoint(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port + 5),
+            Endpoint = Extra(5),
             MaxRetries = 100,
         };
         await using var running = fixture.Run(options, time: time);
@@ -213,7 +216,7 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
     public async Task One_address_gets_at_most_16_transfers_at_a_time()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var options = new TftpServerOptions { Endpoint = new IPEndPoint(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port + 6) };
+        var options = new TftpServerOptions { Endpoint = Extra(6) };
         await using var running = fixture.Run(options);
         var clients = Enumerable.Range(0, 17).Select(_ => new RawTftpClient(fixture.ClientSocket(), options.Endpoint)).ToList();
         try
@@ -240,7 +243,7 @@ public sealed class RawClientTests(TftpNamespaceFixture fixture)
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         var options = new TftpServerOptions
         {
-            Endpoint = new IPEndPoint(IPAddress.Parse(TftpNamespaceFixture.ServerAddress), TftpNamespaceFixture.Port + 7),
+            Endpoint = Extra(7),
             Limits = new TftpLimits { DefaultTimeout = TimeSpan.FromMilliseconds(100) },
         };
         await using var running = fixture.Run(options);
