@@ -176,7 +176,7 @@ public sealed class CloudInitOsTests
 
     private static async Task<string> ShellAsync(string command)
     {
-        var result = await ProcessRunner.RunAsync("sh", ["-c", "set -o pipefail 2>/dev/null; " + command], TimeSpan.FromMinutes(5));
+        var result = await ProcessRunner.RunAsync("bash", ["-c", "set -o pipefail; " + command], TimeSpan.FromMinutes(5));
         Assert.True(result.ExitCode == 0, $"{command}:\n{result}");
         return result.StandardOutput.Trim();
     }

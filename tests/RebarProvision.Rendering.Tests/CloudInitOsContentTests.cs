@@ -47,7 +47,11 @@ public sealed class CloudInitOsContentTests
     {
         var subnet = new Subnet
         {
-            Name = "rack1", Cidr = "10.20.0.0/24", ActiveStart = "10.20.0.100", ActiveEnd = "10.20.0.200", Revision = 3,
+            Name = "rack1",
+            Cidr = "10.20.0.0/24",
+            ActiveStart = "10.20.0.100",
+            ActiveEnd = "10.20.0.200",
+            Revision = 3,
             Options = [new DhcpOptionValue { Code = 3, Value = "10.20.0.1" }, new DhcpOptionValue { Code = 6, Value = "10.20.0.2,10.20.0.3" }],
         };
         var context = Context("image-deploy", m =>
@@ -71,7 +75,11 @@ public sealed class CloudInitOsContentTests
     {
         var subnet = new Subnet
         {
-            Name = "rack1", Cidr = "10.20.0.0/24", ActiveStart = "10.20.0.100", ActiveEnd = "10.20.0.200", Revision = 3,
+            Name = "rack1",
+            Cidr = "10.20.0.0/24",
+            ActiveStart = "10.20.0.100",
+            ActiveEnd = "10.20.0.200",
+            Revision = 3,
             Options = [new DhcpOptionValue { Code = 6, Value = "10.20.0.2, 10.20.0.3" }],
         };
         var network = Network(Context("live-cloudinit", m => { m.Params["network-nics"] = new JsonArray("52:54:00:12:34:56"); m.Params["network-static"] = true; }, subnet));
@@ -86,12 +94,12 @@ public sealed class CloudInitOsContentTests
     {
         var context = Context("live-cloudinit");
         var commandLine = Renderer().RenderKernelCommandLine(context);
-        Assert.Contains($" ds=nocloud;s=http://10.20.0.1:8091/machines/{Uuid}/ ", commandLine);
+        Assert.Contains($" ds=nocloud-net;s=http://10.20.0.1:8091/machines/{Uuid}/ ", commandLine);
         Assert.StartsWith("boot=live fetch=http://10.20.0.1:8091/files/bootenvs/live-cloudinit/filesystem.squashfs ", commandLine);
         var encoded = commandLine.Split(' ').Single(p => p.StartsWith("network-config=", StringComparison.Ordinal))["network-config=".Length..];
         Assert.Equal(Renderer().RenderMachineFile(context, $"machines/{Uuid}/network-config")!.Contents, Encoding.UTF8.GetString(Convert.FromBase64String(encoded)));
         var installer = Renderer().RenderKernelCommandLine(Context("image-deploy"));
-        Assert.Contains($" ds=nocloud;s=http://10.20.0.1:8091/machines/{Uuid}/installer/ ", installer);
+        Assert.Contains($" ds=nocloud-net;s=http://10.20.0.1:8091/machines/{Uuid}/installer/ ", installer);
     }
 
     [SkippableFact]

@@ -71,6 +71,9 @@ if [ ! -f "$rootfs_tar" ]; then
 fi
 mkdir -p "$root"
 tar -C "$root" --numeric-owner -xpf "$rootfs_tar"
+# Host keys in the image, so sshd starts even if it comes up before cloud-init's ssh module, which replaces them
+# per instance (ssh_deletekeys) anyway.
+chroot "$root" ssh-keygen -A >/dev/null
 rootfs_done=$(date +%s)
 
 mkdir -p "$work/out"
