@@ -27,6 +27,16 @@ public sealed class CloudInitOsContentTests
         return subnet is null ? context : context with { Subnet = subnet };
     }
 
+    private static Subnet Rack1(params DhcpOptionValue[] options) => new()
+    {
+        Name = "rack1",
+        Cidr = "10.20.0.0/24",
+        ActiveStart = "10.20.0.100",
+        ActiveEnd = "10.20.0.200",
+        Revision = 3,
+        Options = [.. options],
+    };
+
     private static JsonNode Network(MachineRenderContext context) =>
         Yaml(Renderer().RenderMachineFile(context, $"machines/{Uuid}/network-config")!.Contents)["network"]!;
 
@@ -45,15 +55,7 @@ public sealed class CloudInitOsContentTests
     [Fact]
     public void Two_discovered_nics_with_network_bond_form_bond0_with_the_static_lease_address_and_router()
     {
-        var subnet = new Subnet
-        {
-            Name = "rack1",
-            Cidr = "10.20.0.0/24",
-            ActiveStart = "10.20.0.100",
-            ActiveEnd = "10.20.0.200",
-            Revision = 3,
-            Options = [new DhcpOptionValue { Code = 3, Value = "10.20.0.1" }, new DhcpOptionValue { Code = 6, Value = "10.20.0.2,10.20.0.3" }],
-        };
+        var subnet = Rack1(new DhcpOptionValue { Code = 3, Value = "10.20.0.1" }, new DhcpOptionValue { Code = 6, Value = "10.20.0.2,10.20.0.3" });
         var context = Context("image-deploy", m =>
         {
             m.Inventory = JsonNode.Parse("""{"nics":[{"name":"eth0","mac":"AA:BB:CC:00:00:01"},{"name":"eth1","mac":"aa:bb:cc:00:00:02"}]}""")!.AsObject();
@@ -73,15 +75,7 @@ public sealed class CloudInitOsContentTests
     [Fact]
     public void A_single_static_nic_gets_the_lease_address_and_dns_servers()
     {
-        var subnet = new Subnet
-        {
-            Name = "rack1",
-            Cidr = "10.20.0.0/24",
-            ActiveStart = "10.20.0.100",
-            ActiveEnd = "10.20.0.200",
-            Revision = 3,
-            Options = [new DhcpOptionValue { Code = 6, Value = "10.20.0.2, 10.20.0.3" }],
-        };
+        var subnet = Rack1(new DhcpOptionValue { Code = 6, Value = "10.20.0.2, 10.20.0.3" });
         var network = Network(Context("live-cloudinit", m => { m.Params["network-nics"] = new JsonArray("52:54:00:12:34:56"); m.Params["network-static"] = true; }, subnet));
         var nic = network["ethernets"]!["eth0"]!;
         Assert.Equal("10.20.0.57/24", nic["addresses"]![0]!.GetValue<string>());
