@@ -10,6 +10,7 @@ namespace RebarProvision.EndToEnd.Tests;
 /// reads its rendered cloud-init and posts the installer callback. Afterwards the database must show a bound lease,
 /// the machine installed, and the next boot answer must be the local disk.
 /// </summary>
+[Collection(QemuCollection.Name)]
 public sealed class PxeBootTests
 {
     private const string GuestMac = "52:54:00:12:34:56";

@@ -11,13 +11,18 @@ namespace RebarProvision.EndToEnd.Tests;
 /// </summary>
 public static class RigContent
 {
-    public const string Samples = """
+    /// <summary>The rig bridge's subnet (10.98.0.1/24 is the server), as a samples document.</summary>
+    public const string Subnet = """
         subnets:
           - name: rig
             cidr: 10.98.0.0/24
             activeStart: 10.98.0.100
             activeEnd: 10.98.0.200
             leaseTime: 600
+
+        """;
+
+    public const string Samples = Subnet + """
         bootenvs:
           - name: rig-guest
             description: The rig's busybox guest; it fetches its cloud-init user-data and posts the installer callback.
@@ -40,7 +45,17 @@ public static class RigContent
         """;
 
     /// <summary>Writes the content folder and places the guest's kernel and initrd under the bootenv's files.</summary>
-    public static string Write(string guestDir, string dataDir)
+    public static string Write(string guestDir, string dataDir) => Write(dataDir, Samples, new Dictionary<string, string>
+    {
+        ["bootenvs/rig-guest/vmlinuz"] = Path.Combine(guestDir, "vmlinuz"),
+        ["bootenvs/rig-guest/initrd.img"] = Path.Combine(guestDir, "initrd.img"),
+    });
+
+    /// <summary>
+    /// Writes a content folder of the shipped bootenvs and templates plus <paramref name="samples"/>, and copies
+    /// <paramref name="files"/> (path under the data directory's <c>files/</c> → source file) into place.
+    /// </summary>
+    public static string Write(string dataDir, string samples, IReadOnlyDictionary<string, string> files)
     {
         var shipped = Path.Combine(AppContext.BaseDirectory, "content");
         var content = Directory.CreateTempSubdirectory("rebar-e2e-content-").FullName;
@@ -49,11 +64,13 @@ public static class RigContent
             CopyDirectory(Path.Combine(shipped, folder), Path.Combine(content, folder));
         }
         Directory.CreateDirectory(Path.Combine(content, "samples"));
-        File.WriteAllText(Path.Combine(content, "samples", "rig.yaml"), Samples);
-        var files = Path.Combine(dataDir, "files", "bootenvs", "rig-guest");
-        Directory.CreateDirectory(files);
-        File.Copy(Path.Combine(guestDir, "vmlinuz"), Path.Combine(files, "vmlinuz"), overwrite: true);
-        File.Copy(Path.Combine(guestDir, "initrd.img"), Path.Combine(files, "initrd.img"), overwrite: true);
+        File.WriteAllText(Path.Combine(content, "samples", "rig.yaml"), samples);
+        foreach (var (path, source) in files)
+        {
+            var target = Path.Combine(dataDir, "files", path);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(source, target, overwrite: true);
+        }
         return content;
     }
 

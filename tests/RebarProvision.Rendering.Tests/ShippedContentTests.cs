@@ -9,8 +9,8 @@ public sealed class ShippedContentTests
 {
     private static readonly string[] Shipped =
     [
-        "debian-netboot", "discovery", "fedora-coreos", "flatcar", "ignore", "linuxkit", "local", "rancheros",
-        "rocky-kickstart", "ubuntu-autoinstall",
+        "debian-netboot", "discovery", "fedora-coreos", "flatcar", "ignore", "image-deploy", "linuxkit", "live-cloudinit",
+        "local", "rancheros", "rocky-kickstart", "ubuntu-autoinstall",
     ];
 
     public static TheoryData<string> BootEnvNames() => new(Shipped);
@@ -23,6 +23,7 @@ public sealed class ShippedContentTests
         machine.Params["root-password"] = "correct horse battery staple";
         machine.Params["ntp-servers"] = new JsonArray("0.pool.ntp.org", "1.pool.ntp.org");
         machine.Params["packages"] = new JsonArray("curl", "jq");
+        machine.Params["image-sha256"] = new string('0', 64);
         return Samples.Context(machine, bootEnv);
     }
 
