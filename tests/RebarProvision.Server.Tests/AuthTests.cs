@@ -162,10 +162,12 @@ public sealed class AuthTests : IAsyncLifetime
     [Fact]
     public async Task Tokens_stop_working_when_they_expire_or_are_deleted()
     {
-        var token = await AuthClients.MintAsync(_server.Api, $$"""{"id":"short","role":"readonly","expiresAt":"{{DateTimeOffset.UtcNow.AddSeconds(6):O}}"}""");
+        // A wide window: on a loaded machine the mint itself can take seconds, and an expiry already past is refused.
+        var expiresAt = DateTimeOffset.UtcNow.AddSeconds(20);
+        var token = await AuthClients.MintAsync(_server.Api, $$"""{"id":"short","role":"readonly","expiresAt":"{{expiresAt:O}}"}""");
         using var client = AuthClients.Bearer(_server, token);
         await (await client.GetAsync("machines")).Expect(HttpStatusCode.OK);
-        await Task.Delay(TimeSpan.FromSeconds(6.5));
+        await Task.Delay(expiresAt - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(0.5));
         await (await client.GetAsync("machines")).Expect(HttpStatusCode.Unauthorized);
 
         var other = await AuthClients.MintAsync(_server.Api, """{"id":"revoked","role":"readonly"}""");
