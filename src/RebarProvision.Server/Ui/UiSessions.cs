@@ -54,6 +54,8 @@ public static class UiSessions
             Role = user.Role,
             ExpiresAt = time.GetUtcNow() + Lifetime,
             SecretHash = hash,
+            // A session dies with its user's password, like every other token of the user's.
+            PasswordStamp = ApiTokens.PasswordStampOf(user),
             Meta = new() { ["purpose"] = "web ui session" },
         };
         await inventory.CreateAsync(token, user.Name, ct);
