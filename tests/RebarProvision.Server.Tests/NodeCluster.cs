@@ -12,7 +12,7 @@ namespace RebarProvision.Server.Tests;
 /// </summary>
 public sealed class NodeCluster : IAsyncDisposable
 {
-    private readonly PostgresDatabase _database;
+    private readonly PostgresDatabase? _database;
     private readonly List<string> _directories = [];
     private readonly string[] _args;
 
@@ -20,18 +20,18 @@ public sealed class NodeCluster : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    private NodeCluster(PostgresDatabase database, string connectionString, string[] args)
+    private NodeCluster(PostgresDatabase? database, string connectionString, string[] args)
     {
         _database = database;
         ConnectionString = connectionString;
         _args = args;
     }
 
-    /// <param name="connectionString">The nodes' connection string; the database's own when null.</param>
-    public static async Task<NodeCluster> StartAsync(int count, string[]? args = null, PostgresDatabase? database = null, string? connectionString = null)
+    /// <param name="connectionString">The nodes' connection string; when null, a fresh database on the test run's PostgreSQL.</param>
+    public static async Task<NodeCluster> StartAsync(int count, string[]? args = null, string? connectionString = null)
     {
-        database ??= await PostgresDatabase.CreateAsync();
-        var cluster = new NodeCluster(database, connectionString ?? database.ConnectionString, args ?? []);
+        var database = connectionString is null ? await PostgresDatabase.CreateAsync() : null;
+        var cluster = new NodeCluster(database, connectionString ?? database!.ConnectionString, args ?? []);
         try
         {
             // The first node makes the keys (and migrates the schema); the others start with copies of them.
@@ -117,7 +117,10 @@ public sealed class NodeCluster : IAsyncDisposable
         {
             await node.DisposeAsync();
         }
-        await _database.DisposeAsync();
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
         foreach (var directory in _directories)
         {
             try

@@ -31,7 +31,17 @@ public sealed class RecentLeases
         {
             return known.Lease;
         }
-        var lease = await _store.Leases.FindByTokenAsync(mac, cancellationToken);
+        Lease? lease;
+        try
+        {
+            lease = await _store.Leases.FindByTokenAsync(mac, cancellationToken);
+        }
+        catch (StoreUnavailableException)
+        {
+            // DESIGN §7: boot files render from memory while the database is away; the lease last seen (or none) is
+            // what the template gets, rather than the machine getting no file at all.
+            return known.Lease;
+        }
         if (_byMac.Count >= MaxEntries)
         {
             _byMac.Clear();
