@@ -220,7 +220,7 @@ public sealed class BootRenderer
             parameters, Sandbox.Templates.Revision,
             context.Subnet?.Name, context.Subnet?.Revision,
             context.Lease?.Addr, context.Lease?.Revision,
-            context.Environment.ProvisionerUrl, context.Environment.ApiUrl);
+            context.Environment.ProvisionerUrl, context.Environment.ApiUrl, string.Join(',', context.Environment.AllNodeUrls));
     }
 
     private static string ParamsHash(IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?> parameters)

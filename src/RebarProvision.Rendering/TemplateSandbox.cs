@@ -163,6 +163,7 @@ public sealed class TemplateSandbox
                 ["provisioner_url"] = machine.Environment.ProvisionerUrl,
                 ["api_url"] = machine.Environment.ApiUrl,
                 ["node"] = machine.Environment.Node,
+                ["node_urls"] = new ScriptArray(machine.Environment.AllNodeUrls),
             };
             globals["env"] = env;
         }

@@ -85,6 +85,11 @@ public sealed class ClusterTests
             return response.IsSuccessStatusCode && script.Contains("vmlinuz-ha-test");
         }, TimeSpan.FromSeconds(1), "node-2 renders the machine's boot script with the bootenv made on node-1");
         Console.WriteLine($"node-2 served the new machine's script after {served.TotalMilliseconds:0} ms");
+        // DESIGN §7: the script names every live node, the answering one first, and falls back to the next.
+        var here = script.IndexOf($"kernel http://127.0.0.1:{b.HttpPort}/", StringComparison.Ordinal);
+        var there = script.IndexOf($"kernel http://127.0.0.1:{a.HttpPort}/", StringComparison.Ordinal);
+        Assert.True(here >= 0 && there > here, script);
+        Assert.Contains("|| goto node1", script);
 
         // A change is seen too, not only a creation: the machine moves to local boot on node-1, node-2 follows.
         using var machine = await adminA.GetAsync("machines/ha-1");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using RebarProvision.Model;
 using RebarProvision.Rendering;
+using RebarProvision.Server.Cluster;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Machines;
 using RebarProvision.Server.Objects;
@@ -27,12 +28,14 @@ public sealed partial class BootFiles
     private readonly BootRenderer _renderer;
     private readonly ServerOptions _options;
     private readonly Discovery _discovery;
+    private readonly LiveNodes _nodes;
     private readonly MachineLifecycle _lifecycle;
     private readonly RecentLeases _leases;
     private readonly SecureParams _secrets;
 
-    public BootFiles(ObjectCache cache, IStore store, BootRenderer renderer, ServerOptions options, Discovery discovery, MachineLifecycle lifecycle, SecureParams secrets)
+    public BootFiles(ObjectCache cache, IStore store, BootRenderer renderer, ServerOptions options, Discovery discovery, MachineLifecycle lifecycle, SecureParams secrets, LiveNodes nodes)
     {
+        _nodes = nodes;
         _secrets = secrets;
         _cache = cache;
         _store = store;
@@ -186,7 +189,8 @@ public sealed partial class BootFiles
     {
         var host = _options.Advertise
             ?? (local is null ? "127.0.0.1" : (local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local).ToString());
-        return RenderEnvironment.ForNode(host, _options.HttpPort, _options.ApiPort, _options.ApiTls, _options.Node);
+        var here = RenderEnvironment.ForNode(host, _options.HttpPort, _options.ApiPort, _options.ApiTls, _options.Node);
+        return here with { NodeUrls = _nodes.BootUrls(here.ProvisionerUrl) };
     }
 
     private static string? Loader(Regex pattern, string path)
