@@ -129,4 +129,41 @@ public sealed class ClusterTests
             (await (await admin.GetAsync("machines/stuck")).JsonAsync())["state"]?.GetValue<string>() == "failed",
             TimeSpan.FromSeconds(30), "the survivor fails the stuck machine", pollMilliseconds: 200);
     }
+
+    [SkippableFact]
+    public async Task A_blob_uploaded_and_installed_on_node_A_is_fetched_verified_and_served_by_node_B()
+    {
+        await using var cluster = await NodeCluster.StartAsync(2);
+        var (a, b) = (cluster.Nodes[0], cluster.Nodes[1]);
+        using var adminA = NodeCluster.Admin(a);
+        var kernel = new byte[3 << 20];
+        Random.Shared.NextBytes(kernel);
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(kernel));
+        await (await adminA.PostJsonAsync("bootenvs", $$$"""
+            {"name":"blob-test","kernel":"vmlinuz-blob","os":{"family":"test","images":[{"name":"vmlinuz-blob","url":"https://example.invalid/vmlinuz-blob","sha256":"{{{sha}}}","kind":"kernel"}]}}
+            """)).Expect(HttpStatusCode.Created);
+        using var upload = new ByteArrayContent(kernel);
+        upload.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "images/upload?name=vmlinuz-blob") { Content = upload };
+        request.Headers.Add("X-Content-Sha256", sha);
+        await (await adminA.SendAsync(request)).Expect(HttpStatusCode.Created);
+        await (await adminA.PostAsync("bootenvs/blob-test/install", null)).Expect(HttpStatusCode.OK);
+
+        using var boot = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        Assert.Equal(kernel, await boot.GetByteArrayAsync($"http://127.0.0.1:{a.HttpPort}/files/bootenvs/blob-test/vmlinuz-blob"));
+        // Node-2 never saw the upload: it fetches the blob from node-1, checks its sha256, installs and serves it.
+        var fromB = await boot.GetAsync($"http://127.0.0.1:{b.HttpPort}/files/bootenvs/blob-test/vmlinuz-blob");
+        await fromB.Expect(HttpStatusCode.OK);
+        Assert.Equal(kernel, await fromB.Content.ReadAsByteArrayAsync());
+
+        using var adminB = NodeCluster.Admin(b);
+        await NodeCluster.EventuallyAsync(async () =>
+            (await (await adminB.GetAsync($"images/{sha}")).JsonAsync())["nodes"]!.AsArray().Select(n => n!.GetValue<string>()).Order().SequenceEqual(["node-1", "node-2"]),
+            TimeSpan.FromSeconds(10), "the image names both nodes as holding a copy");
+        Assert.Equal(kernel, await adminB.GetByteArrayAsync($"images/{sha}/blob"));
+        // The peer credential is not a way in for anyone else.
+        using var stranger = new HttpClient { BaseAddress = adminB.BaseAddress };
+        stranger.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "peer.not-the-cluster-secret");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await stranger.GetAsync($"images/{sha}/blob")).StatusCode);
+    }
 }

@@ -29,13 +29,15 @@ public sealed partial class BootFiles
     private readonly ServerOptions _options;
     private readonly Discovery _discovery;
     private readonly LiveNodes _nodes;
+    private readonly MissingBootEnvFiles _missing;
     private readonly MachineLifecycle _lifecycle;
     private readonly RecentLeases _leases;
     private readonly SecureParams _secrets;
 
-    public BootFiles(ObjectCache cache, IStore store, BootRenderer renderer, ServerOptions options, Discovery discovery, MachineLifecycle lifecycle, SecureParams secrets, LiveNodes nodes)
+    public BootFiles(ObjectCache cache, IStore store, BootRenderer renderer, ServerOptions options, Discovery discovery, MachineLifecycle lifecycle, SecureParams secrets, LiveNodes nodes, MissingBootEnvFiles missing)
     {
         _nodes = nodes;
+        _missing = missing;
         _secrets = secrets;
         _cache = cache;
         _store = store;
@@ -84,7 +86,13 @@ public sealed partial class BootFiles
         }
         if (clean.StartsWith("files/", StringComparison.Ordinal))
         {
-            return SafePath.Resolve(FilesRoot, clean["files/".Length..]) is { } file ? new BootFile.OnDisk(file) : null;
+            var relative = clean["files/".Length..];
+            var file = SafePath.Resolve(FilesRoot, relative);
+            if (file is null && await _missing.TryInstallAsync(relative, cancellationToken))
+            {
+                file = SafePath.Resolve(FilesRoot, relative);
+            }
+            return file is null ? null : new BootFile.OnDisk(file);
         }
         var machine = MachinePath().Match(clean) is { Success: true } m
             ? _cache.Get<Machine>(m.Groups["uuid"].Value.ToLowerInvariant())

@@ -44,6 +44,9 @@ public sealed class ClusterServices
     {
         services.AddSingleton(this);
         services.AddSingleton<SelfNode>();
+        services.AddSingleton<PeerCredential>();
+        services.AddSingleton<PeerBlobs>();
+        services.AddSingleton<MissingBootEnvFiles>();
         services.AddSingleton<LiveNodes>();
         services.AddSingleton(sp => new SingletonWork(
             Postgres is null ? null : new PostgresAdvisoryLock(Postgres.DataSource, PostgresAdvisoryLock.SingletonWork),
