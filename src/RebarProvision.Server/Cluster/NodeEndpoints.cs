@@ -1,5 +1,8 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using RebarProvision.Model;
 using RebarProvision.Server.Api;
+using RebarProvision.Store;
 using RebarProvision.Store.Postgres;
 
 namespace RebarProvision.Server.Cluster;
@@ -15,14 +18,14 @@ public static class NodeEndpoints
         var group = api.MapGroup("/nodes").WithTags("nodes");
 
         group.MapGet("/", (LiveNodes nodes) =>
-            Results.Json(nodes.All.Select(n => NodeStatus.Of(n, nodes.Self)).ToList(), ModelJson.Options))
-            .Produces<List<NodeStatus>>();
+            Results.Json(new JsonArray([.. nodes.All.Select(n => View(n, nodes.Self))]), ModelJson.Options))
+            .Produces<List<ClusterNode>>();
 
         group.MapGet("/{name}", (string name, LiveNodes nodes) =>
             nodes.All.FirstOrDefault(n => n.Name == name) is { } node
-                ? Results.Json(NodeStatus.Of(node, nodes.Self), ModelJson.Options)
+                ? Results.Json(View(node, nodes.Self), ModelJson.Options)
                 : Problems.NotFound($"nodes/{name} does not exist"))
-            .Produces<NodeStatus>().ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<ClusterNode>().ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapDelete("/{name}", async (string name, LiveNodes nodes, CancellationToken ct) =>
         {
@@ -36,5 +39,13 @@ public static class NodeEndpoints
             }
             return Results.NoContent();
         }).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    /// <summary>The node's row, and <c>self</c>: whether it is the node that answered.</summary>
+    private static JsonNode View(ClusterNode node, string self)
+    {
+        var view = JsonSerializer.SerializeToNode(node, ModelJson.Options)!.AsObject();
+        view["self"] = node.Name == self;
+        return view;
     }
 }
