@@ -218,7 +218,7 @@ public sealed class BootRenderer
             context.Subnet?.Name, context.Subnet?.Revision,
             context.Lease?.Addr, context.Lease?.Revision,
             context.Environment.ProvisionerUrl, context.Environment.ApiUrl, context.MachineUrl,
-            context.Mask);
+            string.Join(',', context.Environment.AllNodeUrls), context.Mask);
     }
 
     private static string ParamsHash(IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?> parameters)

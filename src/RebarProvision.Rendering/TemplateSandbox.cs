@@ -164,6 +164,7 @@ public sealed class TemplateSandbox
                 ["api_url"] = machine.Environment.ApiUrl,
                 ["machine_url"] = machine.MachineUrlOrDefault,
                 ["node"] = machine.Environment.Node,
+                ["node_urls"] = new ScriptArray(machine.Environment.AllNodeUrls),
             };
             globals["env"] = env;
         }

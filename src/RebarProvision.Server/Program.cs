@@ -9,6 +9,10 @@ public static class Program
     /// <returns>0 after a clean stop, 2 for a configuration error, 1 when the server could not start.</returns>
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["migrate", .. var rest])
+        {
+            return await Cluster.MigrateCommand.RunAsync(rest, Console.Out, Console.Error);
+        }
         ServerOptions options;
         try
         {

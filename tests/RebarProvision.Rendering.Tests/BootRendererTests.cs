@@ -47,6 +47,36 @@ public sealed class BootRendererTests
     }
 
     [Fact]
+    public void With_several_live_nodes_the_default_ipxe_script_tries_each_in_turn_for_kernel_initrds_and_per_machine_urls()
+    {
+        var context = Samples.Context(bootEnv: Installer()) with
+        {
+            Environment = Samples.Env with { NodeUrls = ["http://10.20.0.1:8091", "http://10.20.0.2:8091"] },
+        };
+        var file = Renderer().Renderer.RenderBootScript(context, BootLoader.Ipxe);
+        Assert.Equal(
+            """
+            #!ipxe
+            # installer for rack1-node07 (52:54:00:12:34:56)
+            :node0
+            kernel http://10.20.0.1:8091/files/bootenvs/installer/linux initrd=initrd.gz initrd=firmware.cpio.gz auto=true url=http://10.20.0.1:8091/machines/3f1c8a52-7d0e-4b8e-9c1a-2f6d5e4b3a21/preseed.cfg console=ttyS0 || goto node1
+            initrd --name initrd.gz http://10.20.0.1:8091/files/bootenvs/installer/initrd.gz || goto node1
+            initrd --name firmware.cpio.gz https://mirror.example.com/extra/firmware.cpio.gz || goto node1
+            boot || goto node1
+            :node1
+            kernel http://10.20.0.2:8091/files/bootenvs/installer/linux initrd=initrd.gz initrd=firmware.cpio.gz auto=true url=http://10.20.0.2:8091/machines/3f1c8a52-7d0e-4b8e-9c1a-2f6d5e4b3a21/preseed.cfg console=ttyS0 || goto node2
+            initrd --name initrd.gz http://10.20.0.2:8091/files/bootenvs/installer/initrd.gz || goto node2
+            initrd --name firmware.cpio.gz https://mirror.example.com/extra/firmware.cpio.gz || goto node2
+            boot || goto node2
+            :node2
+            echo no node could boot rack1-node07
+            exit 1
+
+            """.ReplaceLineEndings("\n"),
+            file.Contents);
+    }
+
+    [Fact]
     public void The_default_pxelinux_and_grub_configs_carry_the_same_kernel_line()
     {
         var (renderer, _) = Renderer();

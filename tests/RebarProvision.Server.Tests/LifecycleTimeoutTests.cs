@@ -103,10 +103,10 @@ public sealed class LifecycleTimeoutTests
     }
 
     private static StuckMachines StuckMachinesAt(TestServer server, TimeProvider clock) =>
-        new(server.Service<Inventory>(), server.Options, clock, NullLogger<StuckMachines>.Instance);
+        new(server.Service<Inventory>(), server.Options, clock, NullLogger<StuckMachines>.Instance, server.Service<RebarProvision.Server.Cluster.SingletonWork>());
 
     private static EventRetention RetentionAt(TestServer server, TimeProvider clock) =>
-        new(server.Service<IStore>(), server.Options, clock, NullLogger<EventRetention>.Instance);
+        new(server.Service<IStore>(), server.Options, clock, NullLogger<EventRetention>.Instance, server.Service<RebarProvision.Server.Cluster.SingletonWork>());
 
     private static async Task<System.Text.Json.Nodes.JsonNode> MachineAsync(TestServer server, string name = "m1") =>
         await (await (await server.Api.GetAsync($"machines/{name}")).Expect(HttpStatusCode.OK)).JsonAsync();

@@ -11,6 +11,8 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int ApiPort { get; }
 
+    public int HttpPort { get; }
+
     public string Output
     {
         get
@@ -22,10 +24,11 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    private ServerProcess(Process process, int apiPort)
+    private ServerProcess(Process process, int apiPort, int httpPort)
     {
         _process = process;
         ApiPort = apiPort;
+        HttpPort = httpPort;
     }
 
     public static ServerProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null) =>
@@ -38,13 +41,14 @@ public sealed class ServerProcess : IAsyncDisposable
     private static ServerProcess Start(string executable, string[] prefix, IEnumerable<string> args, IDictionary<string, string>? environment)
     {
         var apiPort = FreePort.Tcp();
+        var httpPort = FreePort.Tcp();
         var info = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (string[])[.. prefix, "--api-port", apiPort.ToString(), "--api-tls", "false", "--http-port", FreePort.Tcp().ToString(), "--tftp-port", "0", "--listen", "127.0.0.1", .. args])
+        foreach (var arg in (string[])[.. prefix, "--api-port", apiPort.ToString(), "--api-tls", "false", "--http-port", httpPort.ToString(), "--tftp-port", "0", "--listen", "127.0.0.1", .. args])
         {
             info.ArgumentList.Add(arg);
         }
@@ -53,7 +57,7 @@ public sealed class ServerProcess : IAsyncDisposable
             info.Environment[key] = value;
         }
         var process = Process.Start(info)!;
-        var server = new ServerProcess(process, apiPort);
+        var server = new ServerProcess(process, apiPort, httpPort);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
@@ -103,6 +107,13 @@ public sealed class ServerProcess : IAsyncDisposable
             await Task.Delay(100);
         }
         Assert.Fail($"server not ready within {timeout}:\n{Output}");
+    }
+
+    /// <summary>SIGKILL: the node dies without a word to its peers or the database, as in a power cut.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)

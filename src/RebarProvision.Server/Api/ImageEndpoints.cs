@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using RebarProvision.Model;
 using RebarProvision.Server.Boot;
+using RebarProvision.Server.Cluster;
 using RebarProvision.Server.Images;
 using RebarProvision.Server.Objects;
 using RebarProvision.Store;
@@ -93,9 +94,11 @@ public static class ImageEndpoints
         }
     }
 
-    private static IResult Blob(string sha256, ImageStore store)
+    /// <summary>A blob this node lacks is fetched from a peer first, unless a peer is asking (it would ask back).</summary>
+    private static async Task<IResult> Blob(string sha256, ImageStore store, PeerBlobs peers, HttpContext http, CancellationToken ct)
     {
-        if (store.Find(sha256) is not { } path)
+        var path = http.User.Identity?.Name == PeerCredential.PrincipalName ? store.Find(sha256) : await peers.FindOrFetchAsync(sha256, ct);
+        if (path is null)
         {
             return Problems.NotFound($"no blob {sha256} on this node");
         }

@@ -5,6 +5,7 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using RebarProvision.Model;
+using RebarProvision.Server.Cluster;
 using RebarProvision.Server.Objects;
 
 namespace RebarProvision.Server.Auth;
@@ -24,6 +25,7 @@ public sealed class RebarAuthenticationHandler : AuthenticationHandler<Authentic
     private readonly LoginThrottle _throttle;
     private readonly ApiTokens _tokens;
     private readonly MachineTokens _machineTokens;
+    private readonly PeerCredential _peers;
 
     public RebarAuthenticationHandler(
         IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -33,9 +35,11 @@ public sealed class RebarAuthenticationHandler : AuthenticationHandler<Authentic
         PasswordCheck passwords,
         LoginThrottle throttle,
         ApiTokens tokens,
-        MachineTokens machineTokens)
+        MachineTokens machineTokens,
+        PeerCredential peers)
         : base(options, logger, encoder)
     {
+        _peers = peers;
         _cache = cache;
         _passwords = passwords;
         _throttle = throttle;
@@ -101,6 +105,10 @@ public sealed class RebarAuthenticationHandler : AuthenticationHandler<Authentic
         if (_tokens.Authenticate(token) is { } principal)
         {
             return Success(principal);
+        }
+        if (_peers.IsValid(token))
+        {
+            return Success(RebarClaims.Principal(PeerCredential.PrincipalName, Role.Readonly));
         }
         // The machine's own HMAC token (the one its rendered files carry) is good for that machine's routes only.
         if (Context.GetRouteValue("id") is string id && OwnMachineRequirement.FindMachine(_cache, id) is { } machine

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using RebarProvision.Model;
 using RebarProvision.Rendering;
+using RebarProvision.Server.Cluster;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Images;
 using RebarProvision.Server.Machines;
@@ -32,6 +33,8 @@ public sealed partial class BootFiles
     private readonly BootRenderer _renderer;
     private readonly ServerOptions _options;
     private readonly Discovery _discovery;
+    private readonly LiveNodes _nodes;
+    private readonly MissingBootEnvFiles _missing;
     private readonly MachineLifecycle _lifecycle;
     private readonly RecentLeases _leases;
     private readonly SecureParams _secrets;
@@ -40,8 +43,10 @@ public sealed partial class BootFiles
     private readonly ILogger<BootFiles> _logger;
 
     public BootFiles(ObjectCache cache, IStore store, BootRenderer renderer, ServerOptions options, Discovery discovery, MachineLifecycle lifecycle,
-        SecureParams secrets, BootSecrets bootSecrets, TimeProvider time, ILogger<BootFiles> logger)
+        SecureParams secrets, BootSecrets bootSecrets, LiveNodes nodes, MissingBootEnvFiles missing, TimeProvider time, ILogger<BootFiles> logger)
     {
+        _nodes = nodes;
+        _missing = missing;
         _secrets = secrets;
         _bootSecrets = bootSecrets;
         _cache = cache;
@@ -91,7 +96,13 @@ public sealed partial class BootFiles
         }
         if (clean.StartsWith("files/", StringComparison.Ordinal))
         {
-            return SafePath.Resolve(FilesRoot, clean["files/".Length..]) is { } file ? new BootFile.OnDisk(file) : null;
+            var relative = clean["files/".Length..];
+            var file = SafePath.Resolve(FilesRoot, relative);
+            if (file is null && await _missing.TryInstallAsync(relative, cancellationToken))
+            {
+                file = SafePath.Resolve(FilesRoot, relative);
+            }
+            return file is null ? null : new BootFile.OnDisk(file);
         }
         if (MachinePath().Match(clean) is { Success: true } m)
         {
@@ -260,7 +271,8 @@ public sealed partial class BootFiles
     {
         var host = _options.Advertise
             ?? (local is null ? "127.0.0.1" : (local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local).ToString());
-        return RenderEnvironment.ForNode(host, _options.HttpPort, _options.ApiPort, _options.ApiTls, _options.Node);
+        var here = RenderEnvironment.ForNode(host, _options.HttpPort, _options.ApiPort, _options.ApiTls, _options.Node);
+        return here with { NodeUrls = _nodes.BootUrls(here.ProvisionerUrl) };
     }
 
     private static string? Loader(Regex pattern, string path)

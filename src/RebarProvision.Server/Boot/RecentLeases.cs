@@ -45,7 +45,17 @@ public sealed class RecentLeases
         {
             return known.Lease;
         }
-        var lease = await fetch(key, cancellationToken);
+        Lease? lease;
+        try
+        {
+            lease = await fetch(key, cancellationToken);
+        }
+        catch (StoreUnavailableException)
+        {
+            // DESIGN §7: boot files render from memory while the database is away; the lease last seen (or none) is
+            // what the template gets, rather than the machine getting no file at all.
+            return known.Lease;
+        }
         if (remembered.Count >= MaxEntries)
         {
             remembered.Clear();

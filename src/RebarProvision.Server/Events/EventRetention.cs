@@ -1,3 +1,4 @@
+using RebarProvision.Server.Cluster;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Hosting;
 using RebarProvision.Store;
@@ -11,8 +12,8 @@ public sealed class EventRetention : PeriodicJob
     private readonly ServerOptions _options;
     private readonly TimeProvider _time;
 
-    public EventRetention(IStore store, ServerOptions options, TimeProvider time, ILogger<EventRetention> logger)
-        : base(time, logger)
+    public EventRetention(IStore store, ServerOptions options, TimeProvider time, ILogger<EventRetention> logger, SingletonWork singleton)
+        : base(time, logger, singleton)
     {
         _store = store;
         _options = options;

@@ -1,19 +1,24 @@
+using RebarProvision.Server.Cluster;
+
 namespace RebarProvision.Server.Hosting;
 
 /// <summary>
 /// Singleton work that runs now and then every <see cref="Interval"/>: each job is one class with one
-/// <see cref="RunOnceAsync"/>, so with several nodes a Postgres advisory lock can wrap exactly that call
-/// (DESIGN §6: singleton work runs on the node holding the lock). A failed run is logged and retried next tick.
+/// <see cref="RunOnceAsync"/>, and with several nodes only the holder of the cluster's advisory lock runs it
+/// (DESIGN §7, <see cref="SingletonWork"/>); the others skip their ticks until they take the lock over. A failed
+/// run is logged and retried next tick.
 /// </summary>
 public abstract class PeriodicJob : BackgroundService
 {
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly SingletonWork _singleton;
 
-    protected PeriodicJob(TimeProvider time, ILogger logger)
+    protected PeriodicJob(TimeProvider time, ILogger logger, SingletonWork singleton)
     {
         _time = time;
         _logger = logger;
+        _singleton = singleton;
     }
 
     public abstract TimeSpan Interval { get; }
@@ -28,6 +33,10 @@ public abstract class PeriodicJob : BackgroundService
         {
             do
             {
+                if (!_singleton.IsHolder)
+                {
+                    continue;
+                }
                 try
                 {
                     var changed = await RunOnceAsync(stoppingToken);

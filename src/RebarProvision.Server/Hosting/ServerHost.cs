@@ -5,6 +5,7 @@ using RebarProvision.Rendering;
 using RebarProvision.Server.Api;
 using RebarProvision.Server.Auth;
 using RebarProvision.Server.Boot;
+using RebarProvision.Server.Cluster;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Content;
 using RebarProvision.Server.Events;
@@ -58,8 +59,10 @@ public static class ServerHost
         builder.Services.AddSingleton<EventBus>();
         builder.Services.AddMetricsExport(options.Node);
         var cache = new ObjectCache();
+        var cluster = await ClusterServices.StartAsync(store, cache, new Serilog.Extensions.Logging.SerilogLoggerFactory(logger), cancellationToken);
         await cache.LoadAsync(store, cancellationToken);
         builder.Services.AddSingleton(cache);
+        cluster.Register(builder.Services);
         var secureParams = new SecureParams(SecureParams.LoadOrCreateKey(options.DataDir));
         builder.Services.AddSingleton(secureParams);
         var bootSecrets = new BootSecrets(secureParams);
@@ -124,10 +127,13 @@ public static class ServerHost
         group.MapWhoAmI();
         app.MapUi(api);
         app.MapUiSessions(api);
+        group.MapNodeEndpoints(cluster.NodeTable);
         app.MapOpenApi("/api/v1/openapi.json").WithMetadata(api).RequireAuthorization(ApiAccess.Read);
         app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/readyz", async (IStore s, CancellationToken ct) =>
-            await s.PingAsync(ct) ? Results.Text("ready\n") : Problems.Unavailable("the store does not answer"));
+        app.MapGet("/readyz", async (IStore s, LiveNodes nodes, CancellationToken ct) =>
+            !await s.PingAsync(ct) ? Problems.Unavailable("the store does not answer")
+            : !nodes.IsMember ? Problems.Unavailable($"node '{nodes.Self}' is not in the cluster: its heartbeat has not reached the store within {LiveNodes.DeadAfter.TotalSeconds:0} s", 1)
+            : Results.Text($"ready: node {nodes.Self}, one of {nodes.Live.Count} live\n"));
         // Metrics need a readonly credential: they name subnets and count machines (Prometheus sends a bearer token).
         app.MapMetrics().WithMetadata(api).RequireAuthorization(ApiAccess.Read);
 

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using RebarProvision.Model;
 using RebarProvision.Server.Api;
 using RebarProvision.Server.Boot;
+using RebarProvision.Server.Cluster;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Objects;
 using RebarProvision.Store;
@@ -18,16 +19,16 @@ public sealed class ImageInstaller : IDisposable
 {
     public static readonly string[] Kinds = ["iso", "tar", "kernel", "initrd", "rootfs"];
 
-    private readonly ImageStore _store;
+    private readonly PeerBlobs _peers;
     private readonly Inventory _inventory;
     private readonly Bsdtar _bsdtar;
     private readonly string _node;
     // One install at a time: two extractions into one tree would interleave, and the disk is the bottleneck anyway.
     private readonly SemaphoreSlim _installing = new(1, 1);
 
-    public ImageInstaller(ImageStore store, Inventory inventory, ServerOptions options)
+    public ImageInstaller(Inventory inventory, ServerOptions options, PeerBlobs peers)
     {
-        _store = store;
+        _peers = peers;
         _inventory = inventory;
         _node = options.Node;
         BootEnvsRoot = Path.Combine(options.DataDir, "files", "bootenvs");
@@ -68,7 +69,7 @@ public sealed class ImageInstaller : IDisposable
         {
             foreach (var listed in bootEnv.Os.Images)
             {
-                if (listed.Sha256 is not null && _store.Find(listed.Sha256) is { } blob)
+                if (listed.Sha256 is not null && await _peers.FindOrFetchAsync(listed.Sha256, cancellationToken) is { } blob)
                 {
                     plans.Add(new Plan(listed.Sha256.ToLowerInvariant(), FileName(listed), kind ?? listed.Kind, blob));
                 }
@@ -109,7 +110,7 @@ public sealed class ImageInstaller : IDisposable
         {
             throw new StoreNotFoundException($"images/{sha} does not exist; upload it first");
         }
-        var blob = _store.Find(sha) ?? throw new StoreNotFoundException($"image {sha} ({image.Name}) has no blob on node {_node}; upload it again");
+        var blob = await _peers.FindOrFetchAsync(sha, cancellationToken) ?? throw new StoreNotFoundException($"image {sha} ({image.Name}) has no blob on node {_node} nor on a live peer; upload it again");
         var listed = bootEnv.Os.Images.FirstOrDefault(i => string.Equals(i.Sha256, sha, StringComparison.OrdinalIgnoreCase));
         return new Plan(sha, listed is null ? image.Name : FileName(listed), kind ?? listed?.Kind ?? KindOf(image.Name), blob);
     }

@@ -116,9 +116,10 @@ public sealed class MachineLifecycle
         {
             await _inventory.UpdateAsync(machine, machine.Revision, "boot", cancellationToken);
         }
-        catch (StorePreconditionFailedException)
+        catch (Exception e) when (e is StorePreconditionFailedException or StoreUnavailableException)
         {
-            // Someone changed the machine meanwhile; the boot time is informational and not worth a retry.
+            // Someone changed the machine meanwhile, or the database is away (the boot must go on without it); the
+            // boot time is informational and not worth a retry.
         }
     }
 }

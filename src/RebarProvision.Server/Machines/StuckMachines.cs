@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using RebarProvision.Model;
+using RebarProvision.Server.Cluster;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Hosting;
 using RebarProvision.Server.Objects;
@@ -24,8 +25,8 @@ public sealed class StuckMachines : PeriodicJob
     private readonly ServerOptions _options;
     private readonly TimeProvider _time;
 
-    public StuckMachines(Inventory inventory, ServerOptions options, TimeProvider time, ILogger<StuckMachines> logger)
-        : base(time, logger)
+    public StuckMachines(Inventory inventory, ServerOptions options, TimeProvider time, ILogger<StuckMachines> logger, SingletonWork singleton)
+        : base(time, logger, singleton)
     {
         _inventory = inventory;
         _options = options;

@@ -8,7 +8,8 @@ namespace RebarProvision.Server.Objects;
 /// <summary>
 /// Every inventory object in memory, for the hot paths (DHCP answers, boot scripts, rendered files) that must not
 /// query the database per packet or request. Loaded at start, then kept current by every write that goes through
-/// <see cref="Inventory"/>; a newer revision always wins, so racing updates cannot step back. Objects handed out
+/// <see cref="Inventory"/> and, on PostgreSQL, by every other node's writes (<see cref="Cluster.ObjectChangeFeed"/>);
+/// a newer revision always wins, so racing updates cannot step back. Objects handed out
 /// are shared: callers must not change them (clone first, as <see cref="Inventory"/>'s writers do).
 /// </summary>
 public sealed class ObjectCache : ITemplateSource
@@ -48,12 +49,18 @@ public sealed class ObjectCache : ITemplateSource
                 _machineByMac[mac] = machine.Uuid;
             }
         }
-        Bump(value);
+        Bump(value, value.Revision);
     }
 
     public void Remove(StoredObject value)
     {
         _objects[Inventory.KindOf(value)].TryRemove(value.Key, out _);
+        Unindex(value, value.Revision);
+    }
+
+    /// <param name="revision">The deletion's revision, which render caches must see as a change.</param>
+    private void Unindex(StoredObject value, long revision)
+    {
         if (value is Machine machine)
         {
             foreach (var mac in machine.HardwareAddrs)
@@ -61,21 +68,38 @@ public sealed class ObjectCache : ITemplateSource
                 _machineByMac.TryRemove(new KeyValuePair<string, string>(mac, machine.Uuid));
             }
         }
-        Bump(value);
+        Bump(value, revision);
     }
 
-    private void Bump(StoredObject value)
+    /// <summary>
+    /// Drops an object another node deleted at <paramref name="revision"/>, unless the cache holds a newer one (the key
+    /// was created again since).
+    /// </summary>
+    public void Forget(ObjectKind kind, string key, long revision)
+    {
+        if (Find(kind, key) is { } cached && cached.Revision < revision
+            && _objects[kind].TryRemove(new KeyValuePair<string, StoredObject>(key, cached)))
+        {
+            Unindex(cached, revision);
+        }
+    }
+
+    public StoredObject? Find(ObjectKind kind, string key) => _objects[kind].TryGetValue(key, out var value) ? value : null;
+
+    public IEnumerable<StoredObject> All(ObjectKind kind) => _objects[kind].Values;
+
+    private void Bump(StoredObject value, long revision)
     {
         lock (_objects)
         {
-            Revision = Math.Max(Revision, value.Revision);
+            Revision = Math.Max(Revision, revision);
             if (value is Template)
             {
-                _templatesRevision = Math.Max(_templatesRevision, value.Revision);
+                _templatesRevision = Math.Max(_templatesRevision, revision);
             }
             if (value is Param)
             {
-                _paramsRevision = Math.Max(_paramsRevision, value.Revision);
+                _paramsRevision = Math.Max(_paramsRevision, revision);
             }
         }
     }
