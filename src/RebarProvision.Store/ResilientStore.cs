@@ -55,6 +55,9 @@ public sealed class ResilientStore : IStore
 
     public StoreKind Kind => _inner.Kind;
 
+    /// <summary>The store under the resilience: the cluster LISTENs and heartbeats on PostgreSQL's own connections.</summary>
+    public IStore Inner => _inner;
+
     /// <summary>Closed when healthy; Open while calls are refused; HalfOpen while one call tests the database.</summary>
     public CircuitState CircuitState => _circuit.CircuitState;
 

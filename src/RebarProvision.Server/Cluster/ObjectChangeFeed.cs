@@ -113,7 +113,7 @@ public sealed class ObjectChangeFeed : IHostedService, IDisposable
             {
                 return;
             }
-            catch (Exception e) when (e is StoreUnavailableException || ResilientStore.IsTransient(e))
+            catch (Exception e) when (e is StoreUnavailableException || _store.IsTransient(e))
             {
                 _resync = true;
                 _logger.LogWarning("Could not read a changed object ({Message}); resynchronising the cache when the store answers", e.Message);
