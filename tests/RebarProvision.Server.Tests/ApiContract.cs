@@ -211,4 +211,24 @@ public abstract class ApiContract : IAsyncLifetime
     {
         await (await Server.Boot.GetAsync("api/v1/machines")).Expect(HttpStatusCode.NotFound);
     }
+
+    [SkippableFact]
+    public async Task A_secure_params_default_is_stored_sealed_and_shown_in_clear_only_to_admins()
+    {
+        const string Secret = "stored-default-s3cret-0c4f";
+        await (await Server.Api.PostJsonAsync("params", $$$"""{"name":"root/password","secure":true,"schema":{"type":"string","default":"{{{Secret}}}"}}""")).Expect(HttpStatusCode.Created);
+
+        // The row as the store holds it (read from the database, not the server's cache).
+        var row = await Server.Service<RebarProvision.Store.IStore>().Objects.GetAsync(Model.ObjectKind.Params, "root/password");
+        var stored = System.Text.Json.JsonSerializer.Serialize(row, row!.GetType(), Model.ModelJson.Options);
+        Assert.DoesNotContain(Secret, stored);
+        Assert.Contains("$secure", stored);
+
+        var token = await AuthClients.MintAsync(Server.Api, """{"role":"readonly"}""");
+        using var reader = AuthClients.Bearer(Server, token);
+        var asReader = await (await (await reader.GetAsync("params/root/password")).Expect(HttpStatusCode.OK)).JsonAsync();
+        Assert.Equal("********", asReader["schema"]!["default"]!.GetValue<string>());
+        var asAdmin = await (await (await Server.Api.GetAsync("params/root/password")).Expect(HttpStatusCode.OK)).JsonAsync();
+        Assert.Equal(Secret, asAdmin["schema"]!["default"]!.GetValue<string>());
+    }
 }

@@ -19,6 +19,32 @@ public static class AuthClients
 
     public static HttpClient Basic(TestServer server, string user, string password) => Basic(user, password, server.Api.BaseAddress);
 
+    /// <summary>A Basic client whose connections come from <paramref name="source"/> (any 127.0.0.0/8 address reaches the server on loopback).</summary>
+    public static HttpClient BasicFrom(IPAddress source, TestServer server, string user, string password)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                try
+                {
+                    socket.Bind(new IPEndPoint(source, 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        var client = new HttpClient(handler) { BaseAddress = server.Api.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = BasicHeader(user, password);
+        return client;
+    }
+
     public static AuthenticationHeaderValue BasicHeader(string user, string password) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
 

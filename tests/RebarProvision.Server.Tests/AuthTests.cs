@@ -191,7 +191,7 @@ public sealed class AuthTests : IAsyncLifetime
         using var right = AuthClients.Basic(_server, "alice", "alice-password-1");
         var locked = await (await right.GetAsync("machines")).Expect(HttpStatusCode.TooManyRequests);
         var wait = locked.Headers.RetryAfter?.Delta ?? throw new Xunit.Sdk.XunitException("429 without Retry-After");
-        Assert.InRange(wait, TimeSpan.FromSeconds(1), LoginThrottle.MaxLockout);
+        Assert.InRange(wait, TimeSpan.FromSeconds(1), LoginThrottle.Replenishment);
         await (await wrong.GetAsync("machines")).Expect(HttpStatusCode.TooManyRequests);
 
         await Task.Delay(wait + TimeSpan.FromMilliseconds(200));
@@ -203,6 +203,67 @@ public sealed class AuthTests : IAsyncLifetime
             await (await right.GetAsync("machines")).Expect(HttpStatusCode.OK);
         }
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(2));
+    }
+
+    [Fact]
+    public async Task Guessing_admins_password_from_one_address_does_not_lock_admin_out_from_another()
+    {
+        using var attacker = AuthClients.BasicFrom(IPAddress.Parse("127.0.0.66"), _server, "admin", "guess");
+        for (var i = 0; i < LoginThrottle.FreeFailures; i++)
+        {
+            await (await attacker.GetAsync("machines")).Expect(HttpStatusCode.Unauthorized);
+        }
+        await (await attacker.GetAsync("machines")).Expect(HttpStatusCode.TooManyRequests);
+        using var attackerWithThePassword = AuthClients.BasicFrom(IPAddress.Parse("127.0.0.66"), _server, "admin", TestServer.AdminPassword);
+        await (await attackerWithThePassword.GetAsync("machines")).Expect(HttpStatusCode.TooManyRequests);
+
+        using var admin = AuthClients.BasicFrom(IPAddress.Parse("127.0.0.1"), _server, "admin", TestServer.AdminPassword);
+        await (await admin.GetAsync("machines")).Expect(HttpStatusCode.OK);
+        using var adminElsewhere = AuthClients.BasicFrom(IPAddress.Parse("127.0.0.77"), _server, "admin", TestServer.AdminPassword);
+        await (await adminElsewhere.GetAsync("machines")).Expect(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public void Failures_spread_over_many_names_and_addresses_reach_a_global_ceiling_that_known_good_credentials_pass()
+    {
+        using var throttle = new LoginThrottle();
+        for (var i = 0; i < LoginThrottle.CeilingBurst; i++)
+        {
+            Assert.Equal(TimeSpan.Zero, throttle.RetryAfter($"10.0.{i / 250}.{i % 250}", $"user{i}", knownGood: false));
+            throttle.Failed($"10.0.{i / 250}.{i % 250}", $"user{i}");
+        }
+        Assert.True(throttle.RetryAfter("10.9.9.9", "someone-new", knownGood: false) > TimeSpan.Zero);
+        Assert.Equal(TimeSpan.Zero, throttle.RetryAfter("10.9.9.9", "admin", knownGood: true));
+    }
+
+    [Fact]
+    public async Task A_login_as_a_user_that_does_not_exist_costs_the_same_key_derivation_as_a_wrong_password()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("rebar-auth-").FullName;
+        await using var server = ServerProcess.Start(["--data-dir", dataDir, "--content", TestServer.EmptyContent()],
+            new Dictionary<string, string> { ["REBAR_ADMIN_PASSWORD"] = TestServer.AdminPassword });
+        await server.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        var api = new Uri($"http://127.0.0.1:{server.ApiPort}/api/v1/");
+        using var admin = AuthClients.Basic("admin", TestServer.AdminPassword, api);
+        await (await admin.GetAsync("machines")).Expect(HttpStatusCode.OK);
+
+        async Task<double> Derivations()
+        {
+            var metrics = await (await (await admin.GetAsync("/metrics")).Expect(HttpStatusCode.OK)).Content.ReadAsStringAsync();
+            var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("rebar_password_derivations_total ", StringComparison.Ordinal));
+            return line is null ? 0 : double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var before = await Derivations();
+        using var wrongPassword = AuthClients.Basic("admin", "not-the-password", api);
+        await (await wrongPassword.GetAsync("machines")).Expect(HttpStatusCode.Unauthorized);
+        var afterWrongPassword = await Derivations();
+        using var noSuchUser = AuthClients.Basic("nobody-by-this-name", "not-the-password", api);
+        await (await noSuchUser.GetAsync("machines")).Expect(HttpStatusCode.Unauthorized);
+        var afterNoSuchUser = await Derivations();
+
+        Assert.Equal(1, afterWrongPassword - before);
+        Assert.Equal(1, afterNoSuchUser - afterWrongPassword);
     }
 
     [Fact]

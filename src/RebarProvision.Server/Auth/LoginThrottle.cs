@@ -1,88 +1,81 @@
-using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
 
 namespace RebarProvision.Server.Auth;
 
 /// <summary>
-/// Slows password guessing: after <see cref="FreeFailures"/> failed logins from one client address or for one user
-/// name, further attempts are refused unchecked for a lock-out that doubles with every further failure, from one
-/// second up to <see cref="MaxLockout"/>. Failures are forgotten after <see cref="Memory"/> without one. A successful
-/// login is never delayed and clears its user's count (the address's count stays, so one good account does not
-/// reset an address that guesses others).
+/// Slows password guessing without handing an attacker the power to lock anyone else out.
+/// <list type="bullet">
+/// <item>Per (user name, client address): <see cref="FreeFailures"/> failed logins, then one more every
+/// <see cref="Replenishment"/>. Refused attempts are not checked at all. Keyed by the pair, so failures for
+/// <c>admin</c> from one address leave <c>admin</c> free to log in from every other.</item>
+/// <item>Over everything: at most <see cref="CeilingBurst"/> failed logins at once and <see cref="CeilingPerSecond"/>
+/// a second after that, so guessing spread over many names and addresses is bounded in rate and in the CPU its
+/// key derivations cost. Credentials the server already knows to be right (<see cref="PasswordCheck.IsRemembered"/>)
+/// pass the ceiling, so people at work stay logged in while it is reached; they still count against their pair.</item>
+/// </list>
+/// Successful logins consume nothing. The limiters are System.Threading.RateLimiting token buckets; a pair's bucket
+/// is dropped once it has been full for a while, so memory follows the rate of failures the ceiling allows.
 /// </summary>
-public sealed class LoginThrottle
+public sealed class LoginThrottle : IDisposable
 {
     public const int FreeFailures = 5;
 
-    public static readonly TimeSpan MaxLockout = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan Replenishment = TimeSpan.FromSeconds(10);
 
-    public static readonly TimeSpan Memory = TimeSpan.FromMinutes(15);
+    public const int CeilingBurst = 50;
 
-    /// <summary>Bounds memory under a flood of random user names or addresses.</summary>
-    private const int MaxEntries = 50_000;
+    public const int CeilingPerSecond = 5;
 
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private readonly TimeProvider _time;
-
-    public LoginThrottle(TimeProvider time) => _time = time;
-
-    private sealed record Entry(int Failures, DateTimeOffset LastFailure, DateTimeOffset LockedUntil);
-
-    /// <summary>How long the client must wait before its next attempt is checked, or zero.</summary>
-    public TimeSpan RetryAfter(string client, string user)
-    {
-        var now = _time.GetUtcNow();
-        var wait = TimeSpan.Zero;
-        foreach (var key in Keys(client, user))
+    private readonly PartitionedRateLimiter<string> _pairs = PartitionedRateLimiter.Create<string, string>(key =>
+        RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
         {
-            if (_entries.TryGetValue(key, out var entry) && entry.LockedUntil > now && entry.LockedUntil - now > wait)
-            {
-                wait = entry.LockedUntil - now;
-            }
+            TokenLimit = FreeFailures,
+            TokensPerPeriod = 1,
+            ReplenishmentPeriod = Replenishment,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+
+    private readonly TokenBucketRateLimiter _ceiling = new(new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = CeilingBurst,
+        TokensPerPeriod = CeilingPerSecond,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    });
+
+    /// <summary>How long the client must wait before a login as <paramref name="user"/> is checked, or zero.</summary>
+    /// <param name="client">The client's address.</param>
+    /// <param name="user">The user name it sent.</param>
+    /// <param name="knownGood">The credentials are right and were checked recently (they pass the global ceiling).</param>
+    public TimeSpan RetryAfter(string client, string user, bool knownGood)
+    {
+        // Looking must not take a token. A lease for zero permits would do, but partitioned buckets refill in
+        // fractions (the heartbeat adds a tenth of a token per 100 ms), and it succeeds on any fraction above zero:
+        // after five failures the sixth guess would be checked a moment later. A whole token is what a failure takes.
+        if (_pairs.GetStatistics(PairKey(client, user))?.CurrentAvailablePermits < 1)
+        {
+            return Replenishment;
         }
-        return wait;
+        if (knownGood)
+        {
+            return TimeSpan.Zero;
+        }
+        return _ceiling.GetStatistics()?.CurrentAvailablePermits < 1 ? TimeSpan.FromSeconds(1) : TimeSpan.Zero;
     }
 
     public void Failed(string client, string user)
     {
-        var now = _time.GetUtcNow();
-        if (_entries.Count >= MaxEntries)
-        {
-            Prune(now);
-        }
-        foreach (var key in Keys(client, user))
-        {
-            _entries.AddOrUpdate(key,
-                _ => Next(0, now),
-                (_, entry) => Next(now - entry.LastFailure > Memory ? 0 : entry.Failures, now));
-        }
+        _pairs.AttemptAcquire(PairKey(client, user)).Dispose();
+        _ceiling.AttemptAcquire().Dispose();
     }
 
-    public void Succeeded(string user) => _entries.TryRemove(UserKey(user), out _);
-
-    private static Entry Next(int failures, DateTimeOffset now)
+    public void Dispose()
     {
-        failures++;
-        var lockout = TimeSpan.Zero;
-        if (failures >= FreeFailures)
-        {
-            var seconds = Math.Pow(2, Math.Min(failures - FreeFailures, 10));
-            lockout = TimeSpan.FromSeconds(Math.Min(seconds, MaxLockout.TotalSeconds));
-        }
-        return new Entry(failures, now, now + lockout);
+        _pairs.Dispose();
+        _ceiling.Dispose();
     }
 
-    private void Prune(DateTimeOffset now)
-    {
-        foreach (var (key, entry) in _entries)
-        {
-            if (now - entry.LastFailure > Memory || entry.LockedUntil < now)
-            {
-                _entries.TryRemove(key, out _);
-            }
-        }
-    }
-
-    private static string[] Keys(string client, string user) => ["ip:" + client, UserKey(user)];
-
-    private static string UserKey(string user) => "user:" + user.ToLowerInvariant();
+    private static string PairKey(string client, string user) => user.ToLowerInvariant() + "\0" + client;
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using RebarProvision.Model;
@@ -8,7 +9,9 @@ namespace RebarProvision.Server.Auth;
 /// <summary>
 /// Checks a user's password. A slow KDF on every Basic-authenticated request would cost ~100 ms of CPU each, so a
 /// successful check is remembered for a few minutes under an HMAC (with a key that lives only in this process) of
-/// the user, the password and the stored hash: changing the password or the hash forgets it at once.
+/// the user, the password and the stored hash: changing the password or the hash forgets it at once. A name that
+/// is no user (or a user without a usable hash) costs the same key derivation as a wrong password, so the time of
+/// an answer does not tell which names exist.
 /// </summary>
 public sealed class PasswordCheck
 {
@@ -21,15 +24,19 @@ public sealed class PasswordCheck
 
     public PasswordCheck(TimeProvider time) => _time = time;
 
-    public bool Verify(User user, string password)
+    /// <summary>True when the password is right and was checked within the last few minutes (costs no derivation).</summary>
+    public bool IsRemembered(User? user, string password) =>
+        user is not null && !string.IsNullOrEmpty(user.PasswordHash)
+        && _recent.TryGetValue(RememberKey(user, password), out var until) && until > _time.GetUtcNow();
+
+    public bool Verify([NotNullWhen(true)] User? user, string password)
     {
-        if (string.IsNullOrEmpty(user.PasswordHash))
+        if (user is null || !PasswordHasher.IsWellFormed(user.PasswordHash))
         {
+            PasswordHasher.VerifyDecoy(password);
             return false;
         }
-        var now = _time.GetUtcNow();
-        var key = Convert.ToHexString(HMACSHA256.HashData(_processKey, Encoding.UTF8.GetBytes($"{user.Name}\0{password}\0{user.PasswordHash}")));
-        if (_recent.TryGetValue(key, out var until) && until > now)
+        if (IsRemembered(user, password))
         {
             return true;
         }
@@ -41,7 +48,10 @@ public sealed class PasswordCheck
         {
             _recent.Clear();
         }
-        _recent[key] = now + Remember;
+        _recent[RememberKey(user, password)] = _time.GetUtcNow() + Remember;
         return true;
     }
+
+    private string RememberKey(User user, string password) =>
+        Convert.ToHexString(HMACSHA256.HashData(_processKey, Encoding.UTF8.GetBytes($"{user.Name}\0{password}\0{user.PasswordHash}")));
 }

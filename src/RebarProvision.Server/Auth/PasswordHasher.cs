@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -7,7 +8,8 @@ namespace RebarProvision.Server.Auth;
 /// <summary>
 /// Local users' passwords as PBKDF2-HMAC-SHA256 hashes, stored as <c>pbkdf2-sha256$iterations$salt$hash</c> (salt and
 /// hash base64). 210,000 iterations is OWASP's 2023 floor for PBKDF2-SHA256; the count is kept in the hash so it
-/// can be raised without invalidating stored passwords.
+/// can be raised without invalidating stored passwords. Every derivation is counted
+/// (<c>rebar_password_derivations_total</c>), decoys included.
 /// </summary>
 public static class PasswordHasher
 {
@@ -17,34 +19,65 @@ public static class PasswordHasher
     private const int SaltBytes = 16;
     private const int HashBytes = 32;
 
+    private static readonly Meter Meter = new("RebarProvision.Auth");
+    private static readonly Counter<long> Derivations = Meter.CreateCounter<long>(
+        "rebar_password_derivations", description: "PBKDF2 password derivations, for real users and decoys alike");
+
+    /// <summary>
+    /// Checked in place of a user that does not exist: a well-formed hash of the same cost whose digest is random, so
+    /// no password matches it.
+    /// </summary>
+    private static readonly string Decoy = string.Join('$', Scheme, Iterations.ToString(CultureInfo.InvariantCulture),
+        Convert.ToBase64String(RandomNumberGenerator.GetBytes(SaltBytes)), Convert.ToBase64String(RandomNumberGenerator.GetBytes(HashBytes)));
+
     public static string Hash(string password)
     {
         var salt = RandomNumberGenerator.GetBytes(SaltBytes);
-        var hash = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, Iterations, HashAlgorithmName.SHA256, HashBytes);
+        var hash = Derive(password, salt, Iterations, HashBytes);
         return string.Join('$', Scheme, Iterations.ToString(CultureInfo.InvariantCulture), Convert.ToBase64String(salt), Convert.ToBase64String(hash));
     }
 
     /// <summary>True when the password matches; a malformed stored hash matches nothing.</summary>
     public static bool Verify(string password, string? stored)
     {
+        if (!TryParse(stored, out var iterations, out var salt, out var expected))
+        {
+            return false;
+        }
+        var actual = Derive(password, salt, iterations, expected.Length);
+        return CryptographicOperations.FixedTimeEquals(actual, expected);
+    }
+
+    /// <summary>Does the work of <see cref="Verify"/> against a hash no password matches: the answer for a name that is no user.</summary>
+    public static void VerifyDecoy(string password) => Verify(password, Decoy);
+
+    public static bool IsWellFormed(string? stored) => TryParse(stored, out _, out _, out _);
+
+    private static bool TryParse(string? stored, out int iterations, out byte[] salt, out byte[] hash)
+    {
+        (iterations, salt, hash) = (0, [], []);
         var parts = stored?.Split('$');
         if (parts is not [Scheme, var iterationText, var saltText, var hashText]
-            || !int.TryParse(iterationText, NumberStyles.None, CultureInfo.InvariantCulture, out var iterations)
+            || !int.TryParse(iterationText, NumberStyles.None, CultureInfo.InvariantCulture, out iterations)
             || iterations is < 1 or > 10_000_000)
         {
             return false;
         }
-        byte[] salt, expected;
         try
         {
             salt = Convert.FromBase64String(saltText);
-            expected = Convert.FromBase64String(hashText);
+            hash = Convert.FromBase64String(hashText);
         }
         catch (FormatException)
         {
             return false;
         }
-        var actual = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, expected.Length);
-        return CryptographicOperations.FixedTimeEquals(actual, expected);
+        return hash.Length > 0;
+    }
+
+    private static byte[] Derive(string password, byte[] salt, int iterations, int length)
+    {
+        Derivations.Add(1);
+        return Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, length);
     }
 }

@@ -84,15 +84,16 @@ public sealed class RebarAuthenticationHandler : AuthenticationHandler<Authentic
         }
         var (name, password) = (decoded[..colon], decoded[(colon + 1)..]);
         var client = Context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        var wait = _throttle.RetryAfter(client, name);
+        var user = _cache.Get<User>(name);
+        var wait = _throttle.RetryAfter(client, name, _passwords.IsRemembered(user, password));
         if (wait > TimeSpan.Zero)
         {
             Context.Items[LockedOutItem] = wait;
             return AuthenticateResult.Fail("too many failed logins");
         }
-        if (_cache.Get<User>(name) is { } user && _passwords.Verify(user, password))
+        // Unknown names cost the same derivation as wrong passwords (PasswordCheck), so timing does not tell them apart.
+        if (_passwords.Verify(user, password))
         {
-            _throttle.Succeeded(name);
             return Success(RebarClaims.Principal(user.Name, user.Role));
         }
         _throttle.Failed(client, name);
