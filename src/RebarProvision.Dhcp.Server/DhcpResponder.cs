@@ -21,6 +21,9 @@ public sealed class DhcpResponder
     private readonly DhcpAllocator _allocator;
     private readonly IUnknownMachines _unknownMachines;
 
+    /// <summary>A drained pool is met by every DISCOVER of a flood: one warning per 10 s, with how many.</summary>
+    private readonly ReportThrottle _exhausted;
+
     public DhcpResponder(IStore store, IUnknownMachines unknownMachines, DhcpServiceOptions options, DhcpMetrics metrics, TimeProvider time, ILogger<DhcpResponder> logger)
     {
         _store = store;
@@ -31,6 +34,7 @@ public sealed class DhcpResponder
         _logger = logger;
         _networks = new DhcpNetworks(store, TimeSpan.FromSeconds(Math.Max(0, options.RefreshSeconds)), logger);
         _allocator = new DhcpAllocator(store, options, logger);
+        _exhausted = new ReportThrottle(time, TimeSpan.FromSeconds(10));
     }
 
     public async ValueTask<DhcpReply?> RespondAsync(DhcpMessage request, DhcpReceiveContext context, CancellationToken cancellationToken = default)
@@ -130,7 +134,11 @@ public sealed class DhcpResponder
         _metrics.Allocation(Stopwatch.GetElapsedTime(started));
         if (offered is null)
         {
-            _logger.LogWarning("DHCP: no free address in subnet {Subnet} for {Mac}", x.Subnet!.Name, x.Request.ClientMac);
+            if (_exhausted.Record(out var count))
+            {
+                _logger.LogWarning("DHCP: no free address in subnet {Subnet} for {Mac} ({Count} DISCOVERs unanswered since the last report)",
+                    x.Subnet!.Name, x.Request.ClientMac, count);
+            }
             return (null, DhcpOutcome.Exhausted);
         }
         var reply = DhcpReplies.New(x.Request, DhcpMessageType.Offer, x.Receive);

@@ -91,7 +91,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
 
         var lease = await Store.Leases.GetAsync(Text(offer!.Message.YourAddress));
         Assert.Equal((LeaseState.Offered, Mac), (lease!.State, lease.Token));
-        Assert.Equal(_time.GetUtcNow().AddSeconds(60), lease.ExpiresAt);
+        Assert.Equal(_time.GetUtcNow().AddSeconds(15), lease.ExpiresAt);
     }
 
     [Fact]

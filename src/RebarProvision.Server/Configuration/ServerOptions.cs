@@ -18,6 +18,9 @@ public sealed class ServerOptions
 
     public int DhcpPort { get; set; } = 67;
 
+    /// <summary>Seconds an OFFERed address is held for the client's REQUEST (short: offers are soft; see the DHCP server).</summary>
+    public int DhcpOfferHoldSeconds { get; set; } = 15;
+
     public int ProxyPort { get; set; } = 4011;
 
     /// <summary>0 switches TFTP off.</summary>

@@ -159,6 +159,7 @@ public static class ServerHost
             Node = options.Node,
             HttpPort = options.HttpPort,
             AdvertiseAddress = options.Advertise,
+            OfferHoldSeconds = options.DhcpOfferHoldSeconds,
         };
         var errors = dhcp.Validate().ToList();
         return errors.Count == 0 ? dhcp : throw new ConfigurationException("dhcp: " + string.Join("; ", errors));
