@@ -73,6 +73,10 @@ public sealed class DhcpResponder
         {
             return (null, DhcpOutcome.NoSubnet);
         }
+        if (x.Request.RelayAddress != 0 && !x.Subnet.AcceptsRelay(x.Request.RelayAddress))
+        {
+            return (null, DhcpOutcome.UnknownRelay);
+        }
         if (x.Subnet.AnswersPxeOnly)
         {
             return await PxeOnlyAnswerAsync(x, cancellationToken);
@@ -162,6 +166,13 @@ public sealed class DhcpResponder
                 if (request.Options.GetAddress(DhcpOptionCode.ServerIdentifier) != x.Receive.ServerAddress)
                 {
                     return (null, DhcpOutcome.OtherServer);
+                }
+                // §4.3.2: the client answers an offer; one we never made it (nor a lease or reservation it holds)
+                // is NAKed, never bound, or anyone could take any free address without a DISCOVER.
+                if (x.Subnet!.State.Offers.OfferedTo(x.Token, x.Now) != address && x.Reservation?.Address != address &&
+                    (await _store.Leases.GetAsync(Ipv4Network.Format(address), cancellationToken))?.Token != x.Token)
+                {
+                    return (DhcpReplies.Nak(request, x.Receive), DhcpOutcome.NotOffered);
                 }
                 break;
             case DhcpClientState.InitReboot:

@@ -8,10 +8,11 @@ using static RebarProvision.Dhcp.Integration.Tests.Requests;
 namespace RebarProvision.Dhcp.Integration.Tests;
 
 /// <summary>
-/// Offers on the real SQLite store (issue 13 item 8): one per client, soft, short and capped, so neither a retrying
-/// PXE ROM nor a flood of random MACs drains the pool.
+/// The responder on the real SQLite store against a hostile or merely busy network (issue 13 items 7 and 8): offers
+/// are one per client, soft, short and capped, so neither a retrying PXE ROM nor random MACs drain the pool; only
+/// listed relays are answered; a REQUEST binds only what was offered.
 /// </summary>
-public sealed class DhcpOfferTests : IAsyncLifetime
+public sealed class DhcpHostileNetworkTests : IAsyncLifetime
 {
     private static readonly DhcpReceiveContext OnLab = new(Ip("10.0.0.1"), Ip("10.0.0.1"));
 
@@ -138,6 +139,60 @@ public sealed class DhcpOfferTests : IAsyncLifetime
         var warnings = _log.Entries.Where(e => e.Level == LogLevel.Warning && e.Message.Contains("no free address", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, warnings.Count);
         Assert.Contains("(50 DISCOVERs unanswered", warnings[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_selecting_request_for_an_address_never_offered_is_naked_and_not_bound()
+    {
+        using var counts = new PacketCounts(_metrics);
+
+        var reply = await RespondAsync(Selecting("52:54:00:00:00:01", Ip("10.0.0.105")));
+
+        Assert.Equal(DhcpMessageType.Nak, reply!.Message.MessageType);
+        Assert.Null(await Store.Leases.GetAsync("10.0.0.105"));
+        Assert.Equal(1, counts.Outcome("not-offered"));
+    }
+
+    [Fact]
+    public async Task A_selecting_request_for_another_address_than_the_one_offered_is_naked()
+    {
+        var offer = await RespondAsync(Discover("52:54:00:00:00:01"));
+
+        var reply = await RespondAsync(Selecting("52:54:00:00:00:01", Ip("10.0.0.107")));
+
+        Assert.Equal("10.0.0.100", Text(offer!.Message.YourAddress));
+        Assert.Equal(DhcpMessageType.Nak, reply!.Message.MessageType);
+        Assert.Null(await Store.Leases.GetAsync("10.0.0.107"));
+    }
+
+    [Fact]
+    public async Task A_subnet_with_listed_relays_drops_and_counts_requests_from_any_other_relay()
+    {
+        await _temp.DisposeAsync();
+        var far = TempStore.Subnet("far", "10.1.0.0/24", "10.1.0.50", "10.1.0.60");
+        far.Relays = ["10.1.0.254"];
+        _temp = await TempStore.CreateAsync(_time, far);
+        _responder = await ResponderAsync();
+        using var counts = new PacketCounts(_metrics);
+
+        var stranger = Discover("52:54:00:00:00:01");
+        stranger.RelayAddress = Ip("10.1.0.1");
+        var listed = Discover("52:54:00:00:00:01", 2);
+        listed.RelayAddress = Ip("10.1.0.254");
+
+        Assert.Null(await RespondAsync(stranger));
+        Assert.Equal(1, counts.Outcome("unknown-relay"));
+        var offer = await RespondAsync(listed);
+        Assert.Equal(("10.1.0.254", "10.1.0.50"), (Text(offer!.Address), Text(offer.Message.YourAddress)));
+    }
+
+    [Fact]
+    public void A_subnet_names_a_relay_that_is_not_an_address_in_its_field()
+    {
+        var subnet = TempStore.Subnet("far", "10.1.0.0/24", "10.1.0.50", "10.1.0.60");
+        subnet.Relays = ["10.1.0.1", "router"];
+
+        Assert.Equal(["relays[1]"], subnet.Validate().Select(e => e.Field));
     }
 
     private async Task<DhcpResponder> ResponderAsync() =>
