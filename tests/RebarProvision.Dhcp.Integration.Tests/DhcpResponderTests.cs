@@ -384,6 +384,42 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Past_the_cap_on_unclaimed_discovered_machines_unknown_pxe_machines_are_neither_created_nor_booted()
+    {
+        var responder = await ResponderAsync(ServerDiscovery.CreateAsync(Store, _time, maxUnclaimed: 3));
+        await Store.Objects.CreateAsync(new Subnet { Name = "proxied", Cidr = "10.5.0.0/24", Proxy = true });
+        var proxied = new DhcpReceiveContext(Ip("10.5.0.1"), Ip("10.5.0.1"));
+        var booted = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            if (await responder.RespondAsync(Discover($"02:00:00:00:00:{i:x2}", (uint)i, Pxe(0)), proxied) is not null)
+            {
+                booted++;
+            }
+        }
+
+        Assert.Equal(3, booted);
+        Assert.Equal(3, await Store.Objects.CountAsync(ObjectKind.Machines));
+    }
+
+    [Fact]
+    public async Task Discovered_machines_never_claimed_are_deleted_once_unchanged_for_the_discovery_expiry()
+    {
+        var inventory = await ServerDiscovery.InventoryAsync(Store, _time);
+        using var discovery = new RebarProvision.Server.Machines.Discovery(inventory, new RebarProvision.Server.Configuration.ServerOptions());
+        await discovery.FindOrDiscoverAsync("02:00:00:00:00:01");
+        _time.Advance(TimeSpan.FromDays(6));
+        await discovery.FindOrDiscoverAsync("02:00:00:00:00:02");
+        _time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
+        var job = new RebarProvision.Server.Machines.StaleDiscoveries(inventory, new RebarProvision.Server.Configuration.ServerOptions(), _time,
+            NullLogger<RebarProvision.Server.Machines.StaleDiscoveries>.Instance);
+
+        Assert.Equal(1, await job.RunOnceAsync(CancellationToken.None));
+        Assert.Null(await Store.Objects.FindMachineByMacAsync("02:00:00:00:00:01"));
+        Assert.NotNull(await Store.Objects.FindMachineByMacAsync("02:00:00:00:00:02"));
+    }
+
+    [Fact]
     public async Task Under_the_ignore_policy_unknown_machines_get_an_address_but_no_boot_file()
     {
         var responder = await ResponderAsync(ServerDiscovery.CreateAsync(Store, _time, policy: "ignore"));

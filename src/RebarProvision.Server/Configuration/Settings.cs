@@ -30,6 +30,8 @@ public static class Settings
         new(nameof(ServerOptions.UnknownMachinePolicy), "--unknown-machine-policy", "REBAR_UNKNOWN_MACHINE_POLICY"),
         new(nameof(ServerOptions.DiscoveryRatePerSecond), "--discovery-rate", "REBAR_DISCOVERY_RATE"),
         new(nameof(ServerOptions.DiscoveryBurst), "--discovery-burst", "REBAR_DISCOVERY_BURST"),
+        new(nameof(ServerOptions.DiscoveryMaxUnclaimed), "--discovery-max-unclaimed", "REBAR_DISCOVERY_MAX_UNCLAIMED"),
+        new(nameof(ServerOptions.DiscoveryExpiry), "--discovery-expiry", "REBAR_DISCOVERY_EXPIRY"),
         new(nameof(ServerOptions.LoaderDir), "--loader-dir", "REBAR_LOADER_DIR"),
         new(nameof(ServerOptions.ImageSizeLimit), "--image-size-limit", "REBAR_IMAGE_SIZE_LIMIT"),
         new(nameof(ServerOptions.AdminPassword), "--admin-password", "REBAR_ADMIN_PASSWORD"),
