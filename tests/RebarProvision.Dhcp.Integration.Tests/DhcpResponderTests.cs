@@ -412,7 +412,8 @@ public sealed class DhcpResponderTests : IAsyncLifetime
         await discovery.FindOrDiscoverAsync("02:00:00:00:00:02");
         _time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
         var job = new RebarProvision.Server.Machines.StaleDiscoveries(inventory, new RebarProvision.Server.Configuration.ServerOptions(), _time,
-            NullLogger<RebarProvision.Server.Machines.StaleDiscoveries>.Instance);
+            NullLogger<RebarProvision.Server.Machines.StaleDiscoveries>.Instance,
+            new RebarProvision.Server.Cluster.SingletonWork(null, NullLogger<RebarProvision.Server.Cluster.SingletonWork>.Instance));
 
         Assert.Equal(1, await job.RunOnceAsync(CancellationToken.None));
         Assert.Null(await Store.Objects.FindMachineByMacAsync("02:00:00:00:00:01"));

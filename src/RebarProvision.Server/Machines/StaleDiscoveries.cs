@@ -1,4 +1,5 @@
 using RebarProvision.Model;
+using RebarProvision.Server.Cluster;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Hosting;
 using RebarProvision.Server.Objects;
@@ -19,8 +20,8 @@ public sealed class StaleDiscoveries : PeriodicJob
     private readonly ServerOptions _options;
     private readonly TimeProvider _time;
 
-    public StaleDiscoveries(Inventory inventory, ServerOptions options, TimeProvider time, ILogger<StaleDiscoveries> logger)
-        : base(time, logger)
+    public StaleDiscoveries(Inventory inventory, ServerOptions options, TimeProvider time, ILogger<StaleDiscoveries> logger, SingletonWork singleton)
+        : base(time, logger, singleton)
     {
         _inventory = inventory;
         _options = options;
