@@ -12,6 +12,9 @@ namespace RebarProvision.Dhcp.Server;
 /// </summary>
 internal sealed class DhcpAllocator(IStore store, DhcpServiceOptions options, ILogger logger)
 {
+    /// <summary>Offers an ingress or subnet may always hold, however small its share: a few machines booting at once.</summary>
+    private const int MinimumOfferCap = 4;
+
     /// <summary>
     /// The address to offer the exchange's client, held for it; null when the subnet has none. RFC 2131 §4.3.1 lets
     /// the server offer without reserving; we hold offers in memory so this node does not offer one address twice,
@@ -41,12 +44,23 @@ internal sealed class DhcpAllocator(IStore store, DhcpServiceOptions options, IL
             logger.LogWarning("DHCP: reserved address {Address} of {Mac} is leased to another client", reservation.Reservation.Addr, reservation.Mac);
             return null;
         }
+        // ISC dhcpd: a client that DISCOVERs again (PXE ROMs retry) gets the offer it has, not one more address.
+        var offers = subnet.State.Offers;
+        if (offers.OfferedTo(x.Token, x.Now) is { } offered && IsAssignable(x, offered, null) && await HoldAsync(x, offered, cancellationToken))
+        {
+            return offered;
+        }
         if (existing is not null && existing.Subnet == subnet.Name && !IsQuarantined(existing, x.Now) &&
             Ipv4Network.TryParseAddress(existing.Addr, out var previous) && IsAssignable(x, previous, null) &&
-            !subnet.State.IsHeldForAnother(previous, x.Token, x.Now) &&
+            !subnet.State.Offers.IsHeldForAnother(previous, x.Token, x.Now) &&
             (existing.Token == x.Token || !existing.IsActiveAt(x.Now)) && await HoldAsync(x, previous, cancellationToken))
         {
             return previous;
+        }
+        // Over its share of unrequested offers, the ingress (or the subnet) gives up its oldest offer to this client.
+        if (await TakeBackAsync(x, poolDry: false, cancellationToken) is { } reclaimed)
+        {
+            return reclaimed;
         }
         foreach (var picker in subnet.Subnet.Pickers)
         {
@@ -62,7 +76,28 @@ internal sealed class DhcpAllocator(IStore store, DhcpServiceOptions options, IL
                 return address;
             }
         }
-        return null;
+        // Offers are soft: with the pool dry, the oldest unrequested one goes to the client asking now.
+        return await TakeBackAsync(x, poolDry: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// The oldest unrequested offer, taken back for this client when its ingress or the subnet holds its share of
+    /// offers (<see cref="DhcpServiceOptions.OfferIngressPercent"/>, <see cref="DhcpServiceOptions.OfferPoolPercent"/>),
+    /// or the pool is dry; null when no offer needs to go or the one taken is no longer free.
+    /// </summary>
+    private async ValueTask<uint?> TakeBackAsync(DhcpExchange x, bool poolDry, CancellationToken cancellationToken)
+    {
+        var subnet = x.Subnet!;
+        var size = subnet.Range.Count;
+        var ingressCap = (int)Math.Min(int.MaxValue, Math.Max(MinimumOfferCap, size * options.OfferIngressPercent / 100));
+        var subnetCap = (int)Math.Min(int.MaxValue, Math.Max(MinimumOfferCap, size * options.OfferPoolPercent / 100));
+        if (subnet.State.Offers.TakeBack(x.Ingress, ingressCap, subnetCap, poolDry, x.Now) is not { } address)
+        {
+            return null;
+        }
+        return IsAssignable(x, address, null) && await IsFreeForAsync(x, address, cancellationToken) && await HoldAsync(x, address, cancellationToken)
+            ? address
+            : null;
     }
 
     /// <summary>
@@ -73,7 +108,7 @@ internal sealed class DhcpAllocator(IStore store, DhcpServiceOptions options, IL
     public async ValueTask<bool> BindAsync(DhcpExchange x, uint address, CancellationToken cancellationToken)
     {
         var subnet = x.Subnet!;
-        if (!IsAssignable(x, address, x.Reservation) || subnet.State.IsHeldForAnother(address, x.Token, x.Now))
+        if (!IsAssignable(x, address, x.Reservation) || subnet.State.Offers.IsHeldForAnother(address, x.Token, x.Now))
         {
             return false;
         }
@@ -82,7 +117,7 @@ internal sealed class DhcpAllocator(IStore store, DhcpServiceOptions options, IL
         {
             return false;
         }
-        subnet.State.Release(address, x.Token);
+        subnet.State.Offers.Release(address, x.Token);
         return true;
     }
 
@@ -117,7 +152,7 @@ internal sealed class DhcpAllocator(IStore store, DhcpServiceOptions options, IL
     {
         var subnet = x.Subnet!;
         if (hint is not { } address || !subnet.Range.Contains(address) || !IsAssignable(x, address, null) ||
-            subnet.State.IsHeldForAnother(address, x.Token, x.Now))
+            subnet.State.Offers.IsHeldForAnother(address, x.Token, x.Now))
         {
             return null;
         }
@@ -147,13 +182,13 @@ internal sealed class DhcpAllocator(IStore store, DhcpServiceOptions options, IL
             {
                 while (state.TakeCandidate(x.Now) is { } candidate)
                 {
-                    if (IsAssignable(x, candidate, null) && !state.IsHeldForAnother(candidate, x.Token, x.Now) &&
+                    if (IsAssignable(x, candidate, null) && !state.Offers.IsHeldForAnother(candidate, x.Token, x.Now) &&
                         await HoldAsync(x, candidate, cancellationToken))
                     {
                         return candidate;
                     }
                 }
-                var start = subnet.Range.FirstAllowed(state.NextFreeCursor, a => !IsAssignable(x, a, null) || state.IsHeldForAnother(a, x.Token, x.Now));
+                var start = subnet.Range.FirstAllowed(state.NextFreeCursor, a => !IsAssignable(x, a, null) || state.Offers.IsHeldForAnother(a, x.Token, x.Now));
                 IReadOnlyList<uint> unused = start is { } s
                     ? await store.Leases.FindUnusedAddressesAsync(subnet.Name, s, subnet.Range.Last, SubnetState.CandidateBatch, cancellationToken)
                     : [];
@@ -210,7 +245,7 @@ internal sealed class DhcpAllocator(IStore store, DhcpServiceOptions options, IL
         {
             return false;
         }
-        x.Subnet!.State.Hold(address, x.Token, expires, x.Now);
+        x.Subnet!.State.Offers.Hold(address, x.Token, x.Ingress, expires, x.Now);
         return true;
     }
 

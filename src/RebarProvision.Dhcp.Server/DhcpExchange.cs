@@ -17,6 +17,7 @@ internal sealed class DhcpExchange
         Now = now;
         Client = PxeClient.Classify(request);
         Token = DhcpRequestKind.ClientToken(request);
+        Ingress = DhcpIngress.Of(request, receive);
         Reservation = subnet is null ? null : ReservationIn(networks, subnet, request.ClientMac);
     }
 
@@ -38,6 +39,9 @@ internal sealed class DhcpExchange
 
     /// <summary>The lease's owner: the client identifier (option 61) when sent, else the MAC (RFC 2131 §4.2).</summary>
     public string Token { get; }
+
+    /// <summary>Where the request entered the network, for the per-ingress cap on offers.</summary>
+    public DhcpIngress Ingress { get; }
 
     public DateTimeOffset Now { get; }
 

@@ -65,7 +65,8 @@ internal sealed class DhcpNetworks(IStore store, TimeSpan refreshInterval, ILogg
             }
             // This node's offers and nextFree cursor carry over a reload, unless the range moved under them.
             var state = previous.TryGetValue(subnet.Name, out var old) && old.Range == range ? old.State : new SubnetState(range);
-            plans.Add(new SubnetPlan(subnet, network, range, [.. options], ParseAddress(subnet.NextServer), state));
+            uint[] relays = [.. subnet.Relays.Select(ParseAddress).OfType<uint>()];
+            plans.Add(new SubnetPlan(subnet, network, range, [.. options], ParseAddress(subnet.NextServer), relays, state));
         }
         var byMac = new Dictionary<string, ReservationPlan>(StringComparer.Ordinal);
         var byAddress = new Dictionary<uint, ReservationPlan>();

@@ -23,6 +23,12 @@ public enum DhcpOutcome
     /// <summary>RFC 2131 §4.3.2: INIT-REBOOT or renewal from a client we have no record of; another server may know it.</summary>
     UnknownClient,
 
+    /// <summary>Relayed through a giaddr the subnet does not list among its relays (see Subnet.Relays): dropped.</summary>
+    UnknownRelay,
+
+    /// <summary>RFC 2131 §4.3.2: a SELECTING REQUEST for an address we did not offer that client and it has no lease on.</summary>
+    NotOffered,
+
     /// <summary>The store did not answer (circuit open or timed out): no answer rather than a guess.</summary>
     StoreUnavailable,
 

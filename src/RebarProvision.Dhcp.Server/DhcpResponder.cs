@@ -21,6 +21,9 @@ public sealed class DhcpResponder
     private readonly DhcpAllocator _allocator;
     private readonly IUnknownMachines _unknownMachines;
 
+    /// <summary>A drained pool is met by every DISCOVER of a flood: one warning per 10 s, with how many.</summary>
+    private readonly ReportThrottle _exhausted;
+
     public DhcpResponder(IStore store, IUnknownMachines unknownMachines, DhcpServiceOptions options, DhcpMetrics metrics, TimeProvider time, ILogger<DhcpResponder> logger)
     {
         _store = store;
@@ -31,6 +34,7 @@ public sealed class DhcpResponder
         _logger = logger;
         _networks = new DhcpNetworks(store, TimeSpan.FromSeconds(Math.Max(0, options.RefreshSeconds)), logger);
         _allocator = new DhcpAllocator(store, options, logger);
+        _exhausted = new ReportThrottle(time, TimeSpan.FromSeconds(10));
     }
 
     public async ValueTask<DhcpReply?> RespondAsync(DhcpMessage request, DhcpReceiveContext context, CancellationToken cancellationToken = default)
@@ -68,6 +72,10 @@ public sealed class DhcpResponder
         if (x.Subnet is null)
         {
             return (null, DhcpOutcome.NoSubnet);
+        }
+        if (x.Request.RelayAddress != 0 && !x.Subnet.AcceptsRelay(x.Request.RelayAddress))
+        {
+            return (null, DhcpOutcome.UnknownRelay);
         }
         if (x.Subnet.AnswersPxeOnly)
         {
@@ -130,7 +138,11 @@ public sealed class DhcpResponder
         _metrics.Allocation(Stopwatch.GetElapsedTime(started));
         if (offered is null)
         {
-            _logger.LogWarning("DHCP: no free address in subnet {Subnet} for {Mac}", x.Subnet!.Name, x.Request.ClientMac);
+            if (_exhausted.Record(out var count))
+            {
+                _logger.LogWarning("DHCP: no free address in subnet {Subnet} for {Mac} ({Count} DISCOVERs unanswered since the last report)",
+                    x.Subnet!.Name, x.Request.ClientMac, count);
+            }
             return (null, DhcpOutcome.Exhausted);
         }
         var reply = DhcpReplies.New(x.Request, DhcpMessageType.Offer, x.Receive);
@@ -154,6 +166,13 @@ public sealed class DhcpResponder
                 if (request.Options.GetAddress(DhcpOptionCode.ServerIdentifier) != x.Receive.ServerAddress)
                 {
                     return (null, DhcpOutcome.OtherServer);
+                }
+                // §4.3.2: the client answers an offer; one we never made it (nor a lease or reservation it holds)
+                // is NAKed, never bound, or anyone could take any free address without a DISCOVER.
+                if (x.Subnet!.State.Offers.OfferedTo(x.Token, x.Now) != address && x.Reservation?.Address != address &&
+                    (await _store.Leases.GetAsync(Ipv4Network.Format(address), cancellationToken))?.Token != x.Token)
+                {
+                    return (DhcpReplies.Nak(request, x.Receive), DhcpOutcome.NotOffered);
                 }
                 break;
             case DhcpClientState.InitReboot:

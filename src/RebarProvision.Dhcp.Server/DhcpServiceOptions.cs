@@ -25,8 +25,24 @@ public sealed class DhcpServiceOptions
     /// <summary>Seconds a DECLINEd address stays out of use (RFC 2131 §3.1 step 5: the client found it in use).</summary>
     public int DeclineQuarantineSeconds { get; set; } = 600;
 
-    /// <summary>Seconds an OFFERed address is held for the client's REQUEST.</summary>
-    public int OfferHoldSeconds { get; set; } = 60;
+    /// <summary>
+    /// Seconds an OFFERed address is held for the client's REQUEST. Short: a client REQUESTs within a second or two
+    /// (RFC 2131 §4.4.1), and a held offer is an address nobody else gets; a client that DISCOVERs again within the
+    /// hold is offered the same address (see <see cref="OfferBook"/>).
+    /// </summary>
+    public int OfferHoldSeconds { get; set; } = 15;
+
+    /// <summary>
+    /// Percent of a subnet's range that unrequested offers may hold at once; beyond it the oldest offer is taken back
+    /// for the new client. Bounds how much of the pool DISCOVERs from random MACs can hold.
+    /// </summary>
+    public int OfferPoolPercent { get; set; } = 50;
+
+    /// <summary>
+    /// Percent of a subnet's range that unrequested offers from one ingress (interface, relay, option 82 circuit) may
+    /// hold at once, so one flooding port or relay cannot take the offers of the others. At least 4 offers either way.
+    /// </summary>
+    public int OfferIngressPercent { get; set; } = 25;
 
     /// <summary>
     /// Also claim OFFERed addresses in the store (state offered). Off by default: RFC 2131 §4.3.1 lets a server offer
@@ -70,6 +86,14 @@ public sealed class DhcpServiceOptions
         if (ReceiveThreads is < 1 or > 64)
         {
             yield return $"Dhcp:ReceiveThreads {ReceiveThreads} must be between 1 and 64";
+        }
+        if (OfferHoldSeconds is < 1 or > 300)
+        {
+            yield return $"Dhcp:OfferHoldSeconds {OfferHoldSeconds} must be between 1 and 300";
+        }
+        if (OfferPoolPercent is < 1 or > 100 || OfferIngressPercent is < 1 or > 100)
+        {
+            yield return $"Dhcp:OfferPoolPercent {OfferPoolPercent} and OfferIngressPercent {OfferIngressPercent} must be between 1 and 100";
         }
         if (MaxPending < 1)
         {

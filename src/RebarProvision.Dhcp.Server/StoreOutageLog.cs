@@ -10,21 +10,13 @@ namespace RebarProvision.Dhcp.Server;
 /// </summary>
 internal sealed class StoreOutageLog(ILogger logger, TimeProvider time)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
-
-    private long _unreported;
-    private long _nextReport;
+    private readonly ReportThrottle _throttle = new(time, TimeSpan.FromSeconds(1));
 
     public void Record(StoreUnavailableException e)
     {
-        Interlocked.Increment(ref _unreported);
-        var now = time.GetTimestamp();
-        var due = Interlocked.Read(ref _nextReport);
-        if (now < due || Interlocked.CompareExchange(ref _nextReport, now + (long)(Interval.TotalSeconds * time.TimestampFrequency), due) != due)
+        if (_throttle.Record(out var count))
         {
-            return;
+            logger.LogWarning("DHCP: the store is unavailable ({Reason}); {Count} requests unanswered since the last report", e.Message, count);
         }
-        var count = Interlocked.Exchange(ref _unreported, 0);
-        logger.LogWarning("DHCP: the store is unavailable ({Reason}); {Count} requests unanswered since the last report", e.Message, count);
     }
 }

@@ -11,10 +11,13 @@ internal sealed class SubnetPlan
 {
     private readonly DhcpOption[] _leaseTimeOptions;
     private readonly DhcpOption[] _reservedLeaseTimeOptions;
+    private readonly uint[] _relays;
 
     /// <param name="state">This node's state of the subnet, carried over from the previous plan when the range is unchanged.</param>
-    public SubnetPlan(Subnet subnet, Ipv4Network network, AddressRange range, DhcpOption[] options, uint? nextServer, SubnetState state)
+    /// <param name="relays">The relay addresses allowed (see <see cref="Model.Subnet.Relays"/>); empty allows relays inside the network.</param>
+    public SubnetPlan(Subnet subnet, Ipv4Network network, AddressRange range, DhcpOption[] options, uint? nextServer, uint[] relays, SubnetState state)
     {
+        _relays = relays;
         Subnet = subnet;
         Network = network;
         Range = range;
@@ -41,6 +44,9 @@ internal sealed class SubnetPlan
     public SubnetState State { get; }
 
     public bool AnswersPxeOnly => Subnet.Proxy || Subnet.Unmanaged;
+
+    /// <summary>Whether a request relayed through <paramref name="relay"/> (giaddr) is answered for this subnet.</summary>
+    public bool AcceptsRelay(uint relay) => _relays.Length == 0 ? Network.Contains(relay) : Array.IndexOf(_relays, relay) >= 0;
 
     /// <summary>Options 51, 58 and 59 for a pool lease or a reserved one, encoded once rather than per reply.</summary>
     public DhcpOption[] LeaseTimeOptions(bool reserved) => reserved ? _reservedLeaseTimeOptions : _leaseTimeOptions;

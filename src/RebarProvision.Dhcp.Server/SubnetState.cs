@@ -31,8 +31,8 @@ internal sealed class SubnetState(AddressRange range)
     private readonly ConcurrentDictionary<uint, DateTimeOffset> _takenLately = new();
     private long _purgeTakenAtTicks;
 
-    /// <summary>Addresses this node has offered and not yet seen REQUESTed: a node-local courtesy, the store decides.</summary>
-    private readonly ConcurrentDictionary<uint, (string Token, DateTimeOffset Expires)> _offers = new();
+    /// <summary>The offers this node made and has not yet seen REQUESTed.</summary>
+    public OfferBook Offers { get; } = new();
 
     /// <summary>Serialises this node's nextFree picks, so its own workers do not race for one address.</summary>
     public SemaphoreSlim PickLock { get; } = new(1, 1);
@@ -88,33 +88,6 @@ internal sealed class SubnetState(AddressRange range)
                     _takenLately.TryRemove(taken, out _);
                 }
             }
-        }
-    }
-
-    public bool IsHeldForAnother(uint address, string token, DateTimeOffset now) =>
-        _offers.TryGetValue(address, out var offer) && offer.Token != token && offer.Expires > now;
-
-    public void Hold(uint address, string token, DateTimeOffset expires, DateTimeOffset now)
-    {
-        _offers[address] = (token, expires);
-        if (_offers.Count > 65536)
-        {
-            // Clients that never came back: forget their offers once they are past their hold time.
-            foreach (var (held, offer) in _offers)
-            {
-                if (offer.Expires <= now)
-                {
-                    _offers.TryRemove(held, out _);
-                }
-            }
-        }
-    }
-
-    public void Release(uint address, string token)
-    {
-        if (_offers.TryGetValue(address, out var offer) && offer.Token == token)
-        {
-            _offers.TryRemove(address, out _);
         }
     }
 }

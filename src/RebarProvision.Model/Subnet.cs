@@ -33,6 +33,13 @@ public sealed class Subnet : StoredObject
 
     public List<string> Pickers { get; set; } = ["hint", "nextFree", "mostExpired"];
 
+    /// <summary>
+    /// DHCP relay addresses (giaddr) this subnet answers through. Empty: relays whose giaddr lies inside this subnet,
+    /// the usual router-interface relay. Requests from any other relay are dropped and counted (outcome
+    /// unknown-relay): the reply would go to whatever address a stranger names as relay.
+    /// </summary>
+    public List<string> Relays { get; set; } = [];
+
     public bool Proxy { get; set; }
 
     public bool Unmanaged { get; set; }
@@ -91,6 +98,13 @@ public sealed class Subnet : StoredObject
         if (NextServer is not null && !Ipv4Network.TryParseAddress(NextServer, out _))
         {
             yield return new FieldError("nextServer", $"'{NextServer}' is not an IPv4 address");
+        }
+        for (var i = 0; i < Relays.Count; i++)
+        {
+            if (!Ipv4Network.TryParseAddress(Relays[i], out _))
+            {
+                yield return new FieldError($"relays[{i}]", $"'{Relays[i]}' is not an IPv4 address");
+            }
         }
         for (var i = 0; i < Pickers.Count; i++)
         {

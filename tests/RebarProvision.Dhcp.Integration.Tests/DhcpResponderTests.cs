@@ -91,7 +91,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
 
         var lease = await Store.Leases.GetAsync(Text(offer!.Message.YourAddress));
         Assert.Equal((LeaseState.Offered, Mac), (lease!.State, lease.Token));
-        Assert.Equal(_time.GetUtcNow().AddSeconds(60), lease.ExpiresAt);
+        Assert.Equal(_time.GetUtcNow().AddSeconds(15), lease.ExpiresAt);
     }
 
     [Fact]
@@ -381,6 +381,43 @@ public sealed class DhcpResponderTests : IAsyncLifetime
 
         // The burst, and at most one more per second the flood took (the limiter refills on the wall clock).
         Assert.InRange(await Store.Objects.CountAsync(ObjectKind.Machines), 20, 20 + (long)Math.Ceiling(clock.Elapsed.TotalSeconds));
+    }
+
+    [Fact]
+    public async Task Past_the_cap_on_unclaimed_discovered_machines_unknown_pxe_machines_are_neither_created_nor_booted()
+    {
+        var responder = await ResponderAsync(ServerDiscovery.CreateAsync(Store, _time, maxUnclaimed: 3));
+        await Store.Objects.CreateAsync(new Subnet { Name = "proxied", Cidr = "10.5.0.0/24", Proxy = true });
+        var proxied = new DhcpReceiveContext(Ip("10.5.0.1"), Ip("10.5.0.1"));
+        var booted = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            if (await responder.RespondAsync(Discover($"02:00:00:00:00:{i:x2}", (uint)i, Pxe(0)), proxied) is not null)
+            {
+                booted++;
+            }
+        }
+
+        Assert.Equal(3, booted);
+        Assert.Equal(3, await Store.Objects.CountAsync(ObjectKind.Machines));
+    }
+
+    [Fact]
+    public async Task Discovered_machines_never_claimed_are_deleted_once_unchanged_for_the_discovery_expiry()
+    {
+        var inventory = await ServerDiscovery.InventoryAsync(Store, _time);
+        using var discovery = new RebarProvision.Server.Machines.Discovery(inventory, new RebarProvision.Server.Configuration.ServerOptions());
+        await discovery.FindOrDiscoverAsync("02:00:00:00:00:01");
+        _time.Advance(TimeSpan.FromDays(6));
+        await discovery.FindOrDiscoverAsync("02:00:00:00:00:02");
+        _time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
+        var job = new RebarProvision.Server.Machines.StaleDiscoveries(inventory, new RebarProvision.Server.Configuration.ServerOptions(), _time,
+            NullLogger<RebarProvision.Server.Machines.StaleDiscoveries>.Instance,
+            new RebarProvision.Server.Cluster.SingletonWork(null, NullLogger<RebarProvision.Server.Cluster.SingletonWork>.Instance));
+
+        Assert.Equal(1, await job.RunOnceAsync(CancellationToken.None));
+        Assert.Null(await Store.Objects.FindMachineByMacAsync("02:00:00:00:00:01"));
+        Assert.NotNull(await Store.Objects.FindMachineByMacAsync("02:00:00:00:00:02"));
     }
 
     [Fact]

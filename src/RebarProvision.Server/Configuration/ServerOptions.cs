@@ -18,6 +18,9 @@ public sealed class ServerOptions
 
     public int DhcpPort { get; set; } = 67;
 
+    /// <summary>Seconds an OFFERed address is held for the client's REQUEST (short: offers are soft; see the DHCP server).</summary>
+    public int DhcpOfferHoldSeconds { get; set; } = 15;
+
     public int ProxyPort { get; set; } = 4011;
 
     /// <summary>0 switches TFTP off.</summary>
@@ -53,6 +56,12 @@ public sealed class ServerOptions
 
     /// <summary>Unknown machines that may be created in one burst before the rate limit applies.</summary>
     public int DiscoveryBurst { get; set; } = 200;
+
+    /// <summary>Discovered machines nobody has claimed yet, at most; beyond it unknown machines are not booted (counted in rebar_discovery_refused).</summary>
+    public int DiscoveryMaxUnclaimed { get; set; } = 1000;
+
+    /// <summary>Discovered machines never claimed and unchanged this long are deleted (they are discovered again when they boot).</summary>
+    public TimeSpan DiscoveryExpiry { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>Folder holding the iPXE boot loaders (Debian's ipxe package installs them here).</summary>
     public string LoaderDir { get; set; } = "/usr/lib/ipxe";
@@ -96,6 +105,10 @@ public sealed class ServerOptions
         if (TftpMaxTransfersPerAddress < 1)
         {
             yield return "tftpMaxTransfersPerAddress: must be at least 1";
+        }
+        if (DiscoveryMaxUnclaimed < 1)
+        {
+            yield return "discoveryMaxUnclaimed: must be at least 1";
         }
         if (DiscoveryRatePerSecond < 1 || DiscoveryBurst < 1)
         {

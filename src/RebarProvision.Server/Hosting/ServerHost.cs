@@ -78,7 +78,7 @@ public static class ServerHost
         builder.Services.AddSingleton<BootFiles>();
         builder.Services.AddSingleton<MachineReportLimiter>();
         builder.Services.AddPowerControl();
-        builder.Services.AddHostedService<StuckMachines>().AddHostedService<EventRetention>();
+        builder.Services.AddHostedService<StuckMachines>().AddHostedService<StaleDiscoveries>().AddHostedService<EventRetention>();
         if (options.DhcpInterfaces.Count > 0)
         {
             builder.Services.AddDhcpServer(DhcpOptionsFrom(options));
@@ -159,6 +159,7 @@ public static class ServerHost
             Node = options.Node,
             HttpPort = options.HttpPort,
             AdvertiseAddress = options.Advertise,
+            OfferHoldSeconds = options.DhcpOfferHoldSeconds,
         };
         var errors = dhcp.Validate().ToList();
         return errors.Count == 0 ? dhcp : throw new ConfigurationException("dhcp: " + string.Join("; ", errors));

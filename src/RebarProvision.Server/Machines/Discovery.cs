@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Threading.RateLimiting;
 using RebarProvision.Dhcp;
 using RebarProvision.Dhcp.Server;
@@ -19,6 +20,8 @@ public sealed class Discovery : IUnknownMachines, IDisposable
     private readonly Inventory _inventory;
     private readonly ServerOptions _options;
     private readonly TokenBucketRateLimiter _limiter;
+    private readonly Meter _meter = new("RebarProvision.Discovery");
+    private readonly Counter<long> _refused;
 
     public Discovery(Inventory inventory, ServerOptions options)
     {
@@ -32,6 +35,7 @@ public sealed class Discovery : IUnknownMachines, IDisposable
             QueueLimit = 0,
             AutoReplenishment = true,
         });
+        _refused = _meter.CreateCounter<long>("rebar_discovery_refused", description: "Unknown machines not discovered because discoveryMaxUnclaimed discovered machines wait to be claimed");
     }
 
     public bool Enabled => _options.UnknownMachinePolicy == "discovery";
@@ -51,6 +55,13 @@ public sealed class Discovery : IUnknownMachines, IDisposable
         using var lease = _limiter.AttemptAcquire();
         if (!lease.IsAcquired)
         {
+            return null;
+        }
+        // Random MACs at the rate limit would still add ~1.7 M machines a day: unclaimed ones are capped. Counting
+        // walks the cache, but only for the few requests a second the rate limit lets through.
+        if (_inventory.Cache.CountMachines(MachineState.Discovered) >= _options.DiscoveryMaxUnclaimed)
+        {
+            _refused.Add(1);
             return null;
         }
         var machine = new Machine
@@ -85,10 +96,22 @@ public sealed class Discovery : IUnknownMachines, IDisposable
         {
             return true;
         }
-        await FindOrDiscoverAsync(mac, client.IsArm64 ? "arm64" : "amd64", client.ClientUuid, cancellationToken);
-        // A rate-limited unknown client still boots into discovery; it is created on a later packet.
-        return Enabled;
+        if (!Enabled)
+        {
+            return false;
+        }
+        if (await FindOrDiscoverAsync(mac, client.IsArm64 ? "arm64" : "amd64", client.ClientUuid, cancellationToken) is not null)
+        {
+            return true;
+        }
+        // A rate-limited unknown client still boots into discovery and is created on a later packet; past the cap
+        // on unclaimed machines it is not booted at all.
+        return _inventory.Cache.CountMachines(MachineState.Discovered) < _options.DiscoveryMaxUnclaimed;
     }
 
-    public void Dispose() => _limiter.Dispose();
+    public void Dispose()
+    {
+        _limiter.Dispose();
+        _meter.Dispose();
+    }
 }

@@ -142,6 +142,20 @@ public sealed class ObjectCache : ITemplateSource
         return stamp.ToString();
     }
 
+    /// <summary>Machines in the state: walks every cached machine, so callers keep it off per-packet paths.</summary>
+    public int CountMachines(MachineState state)
+    {
+        var count = 0;
+        foreach (var (_, value) in _objects[ObjectKind.Machines])
+        {
+            if (value is Machine machine && machine.State == state)
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
     public Machine? MachineByMac(string mac) =>
         _machineByMac.TryGetValue(mac, out var uuid) ? Get<Machine>(uuid) : null;
 
