@@ -60,7 +60,10 @@ public sealed partial class MachineLifecycleTests
         var patched = await (await api.SendAsync(patch)).Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal("provisioning", patched!["state"]!.GetValue<string>());
 
-        // 4. It boots the installer, whose command line carries the callback; the installer reports success.
+        // 4. It boots the installer, whose command line carries the callback; the installer reports success. (Its kernel
+        //    must be on this node, or the script only explains why the machine cannot boot.)
+        Directory.CreateDirectory(Path.Combine(server.DataDir, "files", "bootenvs", "lc-installer"));
+        await File.WriteAllTextAsync(Path.Combine(server.DataDir, "files", "bootenvs", "lc-installer", "vmlinuz"), "kernel");
         Assert.Equal(bootFile, await server.DhcpBootFileAsync());
         var installer = await server.CurlAsync(bootFile);
         Assert.Contains("lc-installer", installer);

@@ -31,6 +31,9 @@ public sealed partial class NamespacedServer : IDisposable
         Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + AdminPassword)));
     }
 
+    /// <summary>The server's data directory (bootenv files go under <c>files/bootenvs/&lt;name&gt;/</c>).</summary>
+    public string DataDir => _data;
+
     public NetworkNamespace ServerNamespace { get; }
 
     public NetworkNamespace ClientNamespace { get; }

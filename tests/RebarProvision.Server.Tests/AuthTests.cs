@@ -250,8 +250,7 @@ public sealed class AuthTests : IAsyncLifetime
         async Task<double> Derivations()
         {
             var metrics = await (await (await admin.GetAsync("/metrics")).Expect(HttpStatusCode.OK)).Content.ReadAsStringAsync();
-            var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("rebar_password_derivations_total ", StringComparison.Ordinal));
-            return line is null ? 0 : double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+            return new RebarProvision.Testing.PrometheusScrape(metrics).Sum("rebar_password_derivations_total");
         }
 
         var before = await Derivations();

