@@ -23,6 +23,7 @@ public sealed class DatabaseFaultTests
         using var boot = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
         await CreateBootableMachineAsync(admin);
+        await NodeCluster.BindLoopbackLeaseAsync(postgres.ConnectionString("rebar"), Mac);
         var script = $"http://127.0.0.1:{node.HttpPort}/boot/{Mac}.ipxe";
         Assert.Contains("vmlinuz-db-test", await boot.GetStringAsync(script));
 

@@ -71,6 +71,22 @@ public sealed class NodeCluster : IAsyncDisposable
         return node;
     }
 
+    /// <summary>
+    /// Binds a lease for <paramref name="mac"/> at loopback in the cluster's database, as a DHCP exchange would: a
+    /// machine's boot script goes only to the address of its bound lease (issue 13).
+    /// </summary>
+    public static async Task BindLoopbackLeaseAsync(string connectionString, string mac)
+    {
+        await using var store = RebarProvision.Store.StoreFactory.Create(RebarProvision.Store.StoreKind.Postgres, connectionString);
+        var now = DateTimeOffset.UtcNow;
+        var lease = await store.Leases.TryClaimAsync(
+            new Model.Lease { Addr = "127.0.0.1", Token = mac, Subnet = "loopback", State = Model.LeaseState.Bound, ExpiresAt = now.AddHours(1) }, now);
+        if (lease is null)
+        {
+            throw new InvalidOperationException($"could not bind 127.0.0.1 to {mac}");
+        }
+    }
+
     public static HttpClient Admin(ServerProcess node)
     {
         var client = AuthClients.Basic("admin", TestServer.AdminPassword, new Uri($"http://127.0.0.1:{node.ApiPort}/api/v1/"));
