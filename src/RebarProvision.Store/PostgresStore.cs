@@ -56,7 +56,18 @@ public sealed class PostgresStore : IStore
     }
 
     /// <summary>Npgsql's own judgement: lost connections, failovers, serialization failures, too many clients.</summary>
-    public bool IsTransient(Exception exception) => exception is NpgsqlException e && e.IsTransient;
+    /// <summary>
+    /// Npgsql's own verdict, plus what a failover says: a pooled connection to a primary that was shut down answers
+    /// 57P01-57P03 (operator intervention) or a 08 class (connection exception), and a standby not yet promoted answers
+    /// 25006 (read-only transaction). Each goes away on a fresh connection to the new primary, so it is worth a retry.
+    /// </summary>
+    public bool IsTransient(Exception exception) => exception switch
+    {
+        PostgresException { SqlState: var state } when state.StartsWith("57P", StringComparison.Ordinal)
+            || state.StartsWith("08", StringComparison.Ordinal) || state == "25006" => true,
+        NpgsqlException e => e.IsTransient,
+        _ => false,
+    };
 
     public async ValueTask DisposeAsync()
     {
