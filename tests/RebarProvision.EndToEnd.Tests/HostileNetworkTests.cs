@@ -47,10 +47,9 @@ public sealed partial class HostileNetworkTests(HostileNetworkTests.Campaign cam
         Assert.True(tftp.Elapsed <= Answer && http.Elapsed <= Answer, $"TFTP {tftp.Elapsed}, HTTP {http.Elapsed}");
     }
 
-    // Today every pool address ends up bound or offered to the campaign's random client identities (a SELECTING
-    // REQUEST is acknowledged without our OFFER, and each DISCOVER holds a new address for 60 s), so both clients
-    // get no lease: remove the Skip when #13 items 7 and 8 land.
-    [SkippableFact(Skip = "fails until #13 items 7 and 8 land: the campaign's random client identities hold every pool address")]
+    // Before #13 items 7 and 8 every pool address ended up bound or offered to the campaign's random client
+    // identities (a SELECTING REQUEST was acknowledged without our OFFER, each DISCOVER held a new address for 60 s).
+    [SkippableFact]
     public async Task After_the_campaign_fresh_udhcpc_and_dhclient_each_get_a_lease_and_a_boot_file_within_2_s()
     {
         var server = campaign.Server();
