@@ -46,10 +46,24 @@ public sealed class TestServer : IAsyncDisposable
             AdminPassword = AdminPassword,
         };
         var ownContent = options.Content;
+        var (pickedApi, pickedHttp) = (options.ApiPort, options.HttpPort);
         configure?.Invoke(options);
         var server = new TestServer(options, ownContent);
-        await server.StartAgainAsync();
-        return server;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await server.StartAgainAsync();
+                return server;
+            }
+            catch (IOException e) when (attempt < 3 && e.InnerException?.GetType().Name == "AddressInUseException")
+            {
+                // FreePort finds a port that was free a moment ago; a test starting beside this one can take it first.
+                await server.StopAsync();
+                options.ApiPort = options.ApiPort == pickedApi ? pickedApi = FreePort.Tcp() : options.ApiPort;
+                options.HttpPort = options.HttpPort == pickedHttp ? pickedHttp = FreePort.Tcp() : options.HttpPort;
+            }
+        }
     }
 
     /// <summary>Stops the server if it runs and starts it again on the same data directory and ports.</summary>
