@@ -14,9 +14,17 @@ public sealed class MachineCommandTests : CliTest
         return JsonNode.Parse(created.Stdout)!["uuid"]!.GetValue<string>();
     }
 
+    // The installer calls back only after the reimage has put the machine into provisioning; a fixed delay raced the
+    // CLI's own start-up on a loaded runner (the callback landed first and the reimage then waited for nothing).
     private async Task CallbackAfterAsync(TimeSpan delay, string uuid, string body)
     {
         await Task.Delay(delay);
+        var deadline = Stopwatch.StartNew();
+        while ((await Server.Api.GetFromJsonAsync<JsonNode>($"machines/{uuid}"))!["state"]?.GetValue<string>() != "provisioning")
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), "the reimage never put the machine into provisioning");
+            await Task.Delay(50);
+        }
         var response = await Server.Api.PostAsync($"machines/{uuid}/callback", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
