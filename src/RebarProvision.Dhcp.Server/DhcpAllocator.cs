@@ -15,6 +15,8 @@ internal sealed class DhcpAllocator(IStore store, DhcpServiceOptions options, IL
     /// <summary>Offers an ingress or subnet may always hold, however small its share: a few machines booting at once.</summary>
     private const int MinimumOfferCap = 4;
 
+    private readonly LeaseMemory _memory = new();
+
     /// <summary>
     /// The address to offer the exchange's client, held for it; null when the subnet has none. RFC 2131 §4.3.1 lets
     /// the server offer without reserving; we hold offers in memory so this node does not offer one address twice,
@@ -115,19 +117,60 @@ internal sealed class DhcpAllocator(IStore store, DhcpServiceOptions options, IL
         var bound = await store.Leases.TryClaimAsync(NewLease(x, address, LeaseState.Bound, x.Now.AddSeconds(x.LeaseSeconds)), x.Now, cancellationToken);
         if (bound is null)
         {
+            _memory.Forget(address);
             return false;
         }
         subnet.State.Offers.Release(address, x.Token);
+        _memory.Bound(address, bound);
         return true;
     }
 
+    /// <summary>
+    /// While the store is unreachable: renews the client's lease from what this node remembers binding, when the
+    /// address is still assignable to it (see <see cref="LeaseMemory"/>).
+    /// </summary>
+    public bool TryRenewFromMemory(DhcpExchange x, uint address) =>
+        IsAssignable(x, address, x.Reservation) && _memory.TryRenew(address, x.Token, x.Now, x.Now.AddSeconds(x.LeaseSeconds));
+
+    /// <summary>
+    /// Writes the renewals answered from memory, once the store answers again. One that finds its address taken by
+    /// another client meanwhile (its lease had run out in the store, and another node handed it out after the store
+    /// came back) is logged: that client will be NAKed at its next renewal and start over.
+    /// </summary>
+    public async Task WriteRenewalsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var (address, lease) in _memory.TakeUnwritten())
+        {
+            if (await store.Leases.TryClaimAsync(lease, now, cancellationToken) is null)
+            {
+                _memory.Forget(address);
+                logger.LogWarning("DHCP: {Address}, renewed for {Token} while the store was unreachable, was taken by another client meanwhile", lease.Addr, lease.Token);
+            }
+            _memory.Written(address, lease);
+        }
+    }
+
     /// <summary>RFC 2131 §4.3.3: the client found the address in use by someone else; keep it out of the pool for a while.</summary>
-    public Task DeclineAsync(Lease lease, DateTimeOffset now, CancellationToken cancellationToken) =>
-        store.Leases.TryUpdateAsync(lease with { State = LeaseState.Declined, ExpiresAt = now.AddSeconds(options.DeclineQuarantineSeconds), Node = options.Node }, cancellationToken);
+    public Task DeclineAsync(Lease lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ForgetLease(lease);
+        return store.Leases.TryUpdateAsync(lease with { State = LeaseState.Declined, ExpiresAt = now.AddSeconds(options.DeclineQuarantineSeconds), Node = options.Node }, cancellationToken);
+    }
 
     /// <summary>RFC 2131 §4.3.4: the client gives the address back.</summary>
-    public Task ReleaseAsync(Lease lease, DateTimeOffset now, CancellationToken cancellationToken) =>
-        store.Leases.TryUpdateAsync(lease with { State = LeaseState.Released, ExpiresAt = now, Node = options.Node }, cancellationToken);
+    public Task ReleaseAsync(Lease lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ForgetLease(lease);
+        return store.Leases.TryUpdateAsync(lease with { State = LeaseState.Released, ExpiresAt = now, Node = options.Node }, cancellationToken);
+    }
+
+    private void ForgetLease(Lease lease)
+    {
+        if (Ipv4Network.TryParseAddress(lease.Addr, out var address))
+        {
+            _memory.Forget(address);
+        }
+    }
 
     /// <summary>
     /// An address we may give this client: inside the subnet, not its network or broadcast address, not ours,

@@ -5,6 +5,10 @@ public enum DhcpOutcome
 {
     Offer,
     Ack,
+
+    /// <summary>A renewal ACKed from this node's memory while the store was unreachable (see LeaseMemory).</summary>
+    AckFromMemory,
+
     Nak,
     Declined,
     Released,
@@ -19,6 +23,9 @@ public enum DhcpOutcome
 
     /// <summary>RFC 2131 §4.3.2: a REQUEST in SELECTING state for another server (in HA, another node).</summary>
     OtherServer,
+
+    /// <summary>A new client whose RFC 3074 hash another live node serves (see <see cref="IDhcpPeers"/>).</summary>
+    PeerOffers,
 
     /// <summary>RFC 2131 §4.3.2: INIT-REBOOT or renewal from a client we have no record of; another server may know it.</summary>
     UnknownClient,

@@ -20,14 +20,16 @@ public sealed class DhcpResponder
     private readonly DhcpNetworks _networks;
     private readonly DhcpAllocator _allocator;
     private readonly IUnknownMachines _unknownMachines;
+    private readonly IDhcpPeers _peers;
 
     /// <summary>A drained pool is met by every DISCOVER of a flood: one warning per 10 s, with how many.</summary>
     private readonly ReportThrottle _exhausted;
 
-    public DhcpResponder(IStore store, IUnknownMachines unknownMachines, DhcpServiceOptions options, DhcpMetrics metrics, TimeProvider time, ILogger<DhcpResponder> logger)
+    public DhcpResponder(IStore store, IUnknownMachines unknownMachines, IDhcpPeers peers, DhcpServiceOptions options, DhcpMetrics metrics, TimeProvider time, ILogger<DhcpResponder> logger)
     {
         _store = store;
         _unknownMachines = unknownMachines;
+        _peers = peers;
         _options = options;
         _metrics = metrics;
         _time = time;
@@ -77,6 +79,11 @@ public sealed class DhcpResponder
         {
             return (null, DhcpOutcome.UnknownRelay);
         }
+        // One node offers to each new client: proxy offers too, or a PXE ROM would collect one from every node.
+        if (x.Type == DhcpMessageType.Discover && !_peers.OffersTo(LoadBalanceHash.Of(x.Request)))
+        {
+            return (null, DhcpOutcome.PeerOffers);
+        }
         if (x.Subnet.AnswersPxeOnly)
         {
             return await PxeOnlyAnswerAsync(x, cancellationToken);
@@ -91,6 +98,9 @@ public sealed class DhcpResponder
             _ => (null, DhcpOutcome.Ignored),
         };
     }
+
+    /// <summary>Writes the renewals answered from memory during a store outage; the service calls it once a second.</summary>
+    public Task WriteRenewalsAsync(CancellationToken cancellationToken) => _allocator.WriteRenewalsAsync(_time.GetUtcNow(), cancellationToken);
 
     /// <summary>Proxy and unmanaged subnets: PXE clients get boot options without an address; everyone else silence.</summary>
     private async ValueTask<(DhcpReply?, DhcpOutcome)> PxeOnlyAnswerAsync(DhcpExchange x, CancellationToken cancellationToken)
@@ -155,6 +165,25 @@ public sealed class DhcpResponder
 
     private async ValueTask<(DhcpReply?, DhcpOutcome)> RequestAsync(DhcpExchange x, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await RequestFromStoreAsync(x, cancellationToken);
+        }
+        catch (StoreUnavailableException) when (DhcpRequestKind.Of(x.Request) is DhcpClientState.InitReboot or DhcpClientState.RenewingOrRebinding)
+        {
+            // DESIGN §7: a store outage must not cost a running machine its address. A lease this node bound and that
+            // has not expired is renewed from memory and written when the store is back; anything else stays silent.
+            var address = DhcpRequestKind.RequestedAddress(x.Request);
+            if (!_allocator.TryRenewFromMemory(x, address))
+            {
+                throw;
+            }
+            return (await AckAsync(x, address, cancellationToken), DhcpOutcome.AckFromMemory);
+        }
+    }
+
+    private async ValueTask<(DhcpReply?, DhcpOutcome)> RequestFromStoreAsync(DhcpExchange x, CancellationToken cancellationToken)
+    {
         var request = x.Request;
         var address = DhcpRequestKind.RequestedAddress(request);
         switch (DhcpRequestKind.Of(request))
@@ -198,13 +227,18 @@ public sealed class DhcpResponder
         {
             return (DhcpReplies.Nak(request, x.Receive), DhcpOutcome.Nak);
         }
-        var reply = DhcpReplies.New(request, DhcpMessageType.Ack, x.Receive);
+        return (await AckAsync(x, address, cancellationToken), DhcpOutcome.Ack);
+    }
+
+    private async ValueTask<DhcpReply> AckAsync(DhcpExchange x, uint address, CancellationToken cancellationToken)
+    {
+        var reply = DhcpReplies.New(x.Request, DhcpMessageType.Ack, x.Receive);
         reply.YourAddress = address;
-        reply.ClientAddress = request.ClientAddress;
+        reply.ClientAddress = x.Request.ClientAddress;
         DhcpReplies.AddLeaseOptions(reply, x.Subnet!, x.Reservation);
         await AddBootOptionsAsync(reply, x, x.Reservation, cancellationToken);
-        DhcpReplies.Finish(reply, request);
-        return (DhcpReplies.Destination(request, reply, nak: false), DhcpOutcome.Ack);
+        DhcpReplies.Finish(reply, x.Request);
+        return DhcpReplies.Destination(x.Request, reply, nak: false);
     }
 
     private async ValueTask<DhcpOutcome> DeclineAsync(DhcpExchange x, CancellationToken cancellationToken)

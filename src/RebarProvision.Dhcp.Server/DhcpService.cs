@@ -24,8 +24,6 @@ public sealed class DhcpService : BackgroundService
     /// <summary>Datagrams above this are not DHCP (RFC 2131 §2 bounds messages by the link MTU) and are dropped.</summary>
     public const int MaxDatagram = 1500;
 
-    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(60);
-
     /// <summary>How long stopping waits for replies whose store calls are still in flight.</summary>
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
@@ -166,8 +164,35 @@ public sealed class DhcpService : BackgroundService
         await base.StopAsync(cancellationToken);
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        _listeners.Count == 0 ? Task.CompletedTask : SweepAsync(stoppingToken);
+    /// <summary>
+    /// The receive threads answer; this loop only writes, once a second, renewals answered from memory during a store
+    /// outage (see <see cref="LeaseMemory"/>). The lease expiry sweep is the host's: singleton work in a cluster.
+    /// </summary>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_listeners.Count == 0)
+        {
+            return;
+        }
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await _responder.WriteRenewalsAsync(stoppingToken);
+                }
+                catch (StoreUnavailableException)
+                {
+                    // Still out: the renewals wait for the next tick; the receive loop reports the outage.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
 
     public override void Dispose()
     {
@@ -334,33 +359,6 @@ public sealed class DhcpService : BackgroundService
         {
             _metrics.Packet(request.MessageType, DhcpOutcome.SendError);
             _logger.LogDebug("DHCP: sending to {Destination} failed: {Error}", Ipv4Network.Format(reply.Address), e.Message);
-        }
-    }
-
-    /// <summary>Marks leases past their expiry as expired, so lists and pickers see them as free.</summary>
-    private async Task SweepAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(SweepInterval, _time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    var expired = await _store.Leases.ExpireAsync(_time.GetUtcNow(), stoppingToken);
-                    if (expired > 0)
-                    {
-                        _logger.LogDebug("DHCP: {Count} leases expired", expired);
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    _logger.LogWarning(e, "DHCP: the lease expiry sweep failed; retrying in {Interval}", SweepInterval);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
         }
     }
 

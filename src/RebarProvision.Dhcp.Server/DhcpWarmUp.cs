@@ -53,7 +53,7 @@ internal static class DhcpWarmUp
                 await store.Objects.CreateAsync(new Subnet { Name = "warm-up", Cidr = "198.18.0.0/15", ActiveStart = "198.18.0.10", ActiveEnd = "198.19.255.250", LeaseTime = 600 }, cancellationToken);
                 // Not a "RebarProvision.*" meter: /metrics must not count these packets.
                 using var metrics = new DhcpMetrics("rebar-dhcp-warm-up");
-                var responder = new DhcpResponder(store, new NoUnknownMachines(), new DhcpServiceOptions { Node = options.Node }, metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
+                var responder = new DhcpResponder(store, new NoUnknownMachines(), new LoneNode(), new DhcpServiceOptions { Node = options.Node }, metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
                 var context = new DhcpReceiveContext(Server, Server);
                 var datagram = new byte[DhcpService.MaxDatagram];
                 var compiled = JitInfo.GetCompiledMethodCount();

@@ -38,7 +38,7 @@ public sealed class DhcpMetricsTests
             }
         });
         listener.Start();
-        var responder = new DhcpResponder(temp.Store, await ServerDiscovery.CreateAsync(temp.Store, TimeProvider.System), new DhcpServiceOptions(), metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
+        var responder = new DhcpResponder(temp.Store, await ServerDiscovery.CreateAsync(temp.Store, TimeProvider.System), new LoneNode(), new DhcpServiceOptions(), metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
         var context = new DhcpReceiveContext(Ip("10.0.0.1"), Ip("10.0.0.1"));
 
         await responder.RespondAsync(Discover("52:54:00:00:00:01"), context);

@@ -56,7 +56,7 @@ internal sealed class DhcpTestServer : IAsyncDisposable
             var served = store ?? temp.Store;
             var discovery = await ServerDiscovery.CreateAsync(temp.Store, TimeProvider.System);
             var metrics = new DhcpMetrics();
-            var responder = new DhcpResponder(served, discovery, options, metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
+            var responder = new DhcpResponder(served, discovery, new LoneNode(), options, metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
             var service = server.Enter(() =>
             {
                 var s = new DhcpService(served, responder, metrics, options, logger, TimeProvider.System);

@@ -1,3 +1,4 @@
+using RebarProvision.Dhcp.Server;
 using RebarProvision.Server.Objects;
 using RebarProvision.Store;
 using RebarProvision.Store.Postgres;
@@ -48,6 +49,7 @@ public sealed class ClusterServices
         services.AddSingleton<PeerBlobs>();
         services.AddSingleton<MissingBootEnvFiles>();
         services.AddSingleton<LiveNodes>();
+        services.AddSingleton<IDhcpPeers, DhcpShare>();
         services.AddSingleton(sp => new SingletonWork(
             Postgres is null ? null : new PostgresAdvisoryLock(Postgres.DataSource, PostgresAdvisoryLock.SingletonWork),
             sp.GetRequiredService<ILogger<SingletonWork>>()));

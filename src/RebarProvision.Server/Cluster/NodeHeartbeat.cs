@@ -55,7 +55,7 @@ public sealed class NodeHeartbeat(
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // A beat later than the dead-after window is worthless: the others have counted this node out already.
         timeout.CancelAfter(LiveNodes.DeadAfter);
-        await table.HeartbeatAsync(row, timeout.Token);
+        await table.HeartbeatAsync(row, singleton.SessionPid, timeout.Token);
         nodes.Update(await table.ListAsync(LiveNodes.DeadAfter, timeout.Token));
     }
 }

@@ -12,6 +12,9 @@ public sealed class SingletonWork(PostgresAdvisoryLock? advisoryLock, ILogger<Si
 {
     public bool IsHolder => advisoryLock?.IsHeld ?? true;
 
+    /// <summary>The backend pid of the session the lock is asked on; the heartbeat publishes it (see PostgresNodeTable).</summary>
+    public int? SessionPid => advisoryLock?.SessionPid;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (advisoryLock is null)

@@ -10,6 +10,7 @@ using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Content;
 using RebarProvision.Server.Events;
 using RebarProvision.Server.Images;
+using RebarProvision.Server.Leases;
 using RebarProvision.Server.Machines;
 using RebarProvision.Server.Objects;
 using RebarProvision.Server.Power;
@@ -78,7 +79,8 @@ public static class ServerHost
         builder.Services.AddSingleton<BootFiles>();
         builder.Services.AddSingleton<MachineReportLimiter>();
         builder.Services.AddPowerControl();
-        builder.Services.AddHostedService<StuckMachines>().AddHostedService<StaleDiscoveries>().AddHostedService<EventRetention>();
+        builder.Services.AddHostedService<StuckMachines>().AddHostedService<StaleDiscoveries>().AddHostedService<EventRetention>()
+            .AddHostedService<LeaseExpiry>();
         if (options.DhcpInterfaces.Count > 0)
         {
             builder.Services.AddDhcpServer(DhcpOptionsFrom(options));

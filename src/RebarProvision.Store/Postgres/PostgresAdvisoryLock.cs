@@ -14,7 +14,13 @@ public sealed class PostgresAdvisoryLock(NpgsqlDataSource dataSource, long key) 
 
     private NpgsqlConnection? _connection;
 
+    /// <summary>The open session's backend pid, 0 while closed: read by the heartbeat on another thread.</summary>
+    private int _sessionPid;
+
     public bool IsHeld { get; private set; }
+
+    /// <summary>The backend pid of the session this lock is asked on, while it is open: it ends when this process does.</summary>
+    public int? SessionPid => Volatile.Read(ref _sessionPid) is var pid and not 0 ? pid : null;
 
     /// <summary>
     /// Takes the lock when it is free, or, while holding it, checks that the session holding it is still there.
@@ -25,7 +31,11 @@ public sealed class PostgresAdvisoryLock(NpgsqlDataSource dataSource, long key) 
     {
         try
         {
-            _connection ??= await dataSource.OpenConnectionAsync(cancellationToken);
+            if (_connection is null)
+            {
+                _connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                Volatile.Write(ref _sessionPid, _connection.ProcessID);
+            }
             await using var command = new NpgsqlCommand(IsHeld ? "SELECT true" : $"SELECT pg_try_advisory_lock({key})", _connection) { CommandTimeout = 2 };
             IsHeld = await command.ExecuteScalarAsync(cancellationToken) is true;
         }
@@ -61,6 +71,7 @@ public sealed class PostgresAdvisoryLock(NpgsqlDataSource dataSource, long key) 
         {
             var connection = _connection;
             _connection = null;
+            Volatile.Write(ref _sessionPid, 0);
             await connection.DisposeAsync();
         }
     }

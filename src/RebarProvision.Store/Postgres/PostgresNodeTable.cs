@@ -10,14 +10,18 @@ namespace RebarProvision.Store.Postgres;
 public sealed class PostgresNodeTable(NpgsqlDataSource dataSource)
 {
     /// <summary>Writes the node's row with last_seen = now(); started_at stays from the first beat of this run.</summary>
-    public async Task HeartbeatAsync(ClusterNode node, CancellationToken cancellationToken)
+    /// <param name="sessionPid">
+    /// The backend pid of a session the node keeps open (its singleton-work lock's): while it is gone, the node is
+    /// dead whatever its last beat, so a killed node is counted out at the others' next beat. Null when it has none.
+    /// </param>
+    public async Task HeartbeatAsync(ClusterNode node, int? sessionPid, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
-            INSERT INTO nodes (name, api_url, boot_url, addresses, version, started_at, last_seen, singleton)
-            VALUES ($1, $2, $3, $4, $5, $6, now(), $7)
+            INSERT INTO nodes (name, api_url, boot_url, addresses, version, started_at, last_seen, singleton, session_pid)
+            VALUES ($1, $2, $3, $4, $5, $6, now(), $7, $8)
             ON CONFLICT (name) DO UPDATE SET api_url = $2, boot_url = $3, addresses = $4, version = $5,
-                started_at = $6, last_seen = now(), singleton = $7
+                started_at = $6, last_seen = now(), singleton = $7, session_pid = $8
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = node.Name });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = node.ApiUrl });
@@ -26,15 +30,20 @@ public sealed class PostgresNodeTable(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = node.Version });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = StoreTime.Truncate(node.StartedAt) });
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = node.Singleton });
+        command.Parameters.Add(new NpgsqlParameter { Value = sessionPid is { } pid ? pid : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Every node that ever beat (until deleted), by name, live when heard from within <paramref name="deadAfter"/>.</summary>
+    /// <summary>
+    /// Every node that ever beat (until deleted), by name, live when heard from within <paramref name="deadAfter"/>
+    /// and its kept session (see <see cref="HeartbeatAsync"/>) is still connected.
+    /// </summary>
     public async Task<IReadOnlyList<ClusterNode>> ListAsync(TimeSpan deadAfter, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT name, api_url, boot_url, addresses, version, started_at, last_seen, singleton, now() - last_seen < $1
+            SELECT name, api_url, boot_url, addresses, version, started_at, last_seen, singleton,
+                now() - last_seen < $1 AND (session_pid IS NULL OR EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = nodes.session_pid))
             FROM nodes ORDER BY name COLLATE "C"
             """);
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = deadAfter });

@@ -41,7 +41,7 @@ if (args is ["--in-process", var countText, ..])
     // The responder alone (no sockets): how many DISCOVER+REQUEST exchanges per second the store path sustains.
     var count = int.Parse(countText, System.Globalization.CultureInfo.InvariantCulture);
     using var metrics = new DhcpMetrics();
-    var responder = new DhcpResponder(store, new BootNothing(), new DhcpServiceOptions { Node = "perf" }, metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
+    var responder = new DhcpResponder(store, new BootNothing(), new LoneNode(), new DhcpServiceOptions { Node = "perf" }, metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
     var server = RebarProvision.Dhcp.DhcpOptionDefinition.TryParseAddress("10.97.0.1", out var s) ? s : 0;
     var context = new DhcpReceiveContext(server, server);
     var next = -1;
@@ -85,7 +85,7 @@ if (int.TryParse(Environment.GetEnvironmentVariable("DHCP_PERF_MAX_PENDING"), ou
 }
 using var served = new DhcpMetrics();
 using var packets = new PacketTotals(served);
-var dhcpResponder = new DhcpResponder(store, new BootNothing(), options, served, TimeProvider.System, loggerFactory.CreateLogger<DhcpResponder>());
+var dhcpResponder = new DhcpResponder(store, new BootNothing(), new LoneNode(), options, served, TimeProvider.System, loggerFactory.CreateLogger<DhcpResponder>());
 using var service = new DhcpService(store, dhcpResponder, served, options, loggerFactory.CreateLogger<DhcpService>(), TimeProvider.System);
 using var stop = new CancellationTokenSource();
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
