@@ -10,7 +10,7 @@ namespace RebarProvision.Dhcp.Server;
 /// for a REQUEST, whether the address may be bound, and the claim that binds it. Offers are held in this node's
 /// <see cref="SubnetState"/>; leases live in the store, whose constraints, not this class, settle races between nodes.
 /// </summary>
-internal sealed class DhcpAllocator(IStore store, DhcpServiceOptions options, ILogger logger)
+internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceOptions options, ILogger logger)
 {
     /// <summary>Offers an ingress or subnet may always hold, however small its share: a few machines booting at once.</summary>
     private const int MinimumOfferCap = 4;
@@ -219,6 +219,7 @@ internal sealed class DhcpAllocator(IStore store, DhcpServiceOptions options, IL
         await state.PickLock.WaitAsync(cancellationToken);
         try
         {
+            state.SetShare(peers.Share, subnet.Range);
             var wrapped = state.NextFreeCursor == subnet.Range.First;
             // Bounded: each refill moves the cursor forward, and a full pass ends the search.
             for (var refill = 0; refill < 256; refill++)

@@ -35,7 +35,7 @@ public sealed class DhcpResponder
         _time = time;
         _logger = logger;
         _networks = new DhcpNetworks(store, TimeSpan.FromSeconds(Math.Max(0, options.RefreshSeconds)), logger);
-        _allocator = new DhcpAllocator(store, options, logger);
+        _allocator = new DhcpAllocator(store, peers, options, logger);
         _exhausted = new ReportThrottle(time, TimeSpan.FromSeconds(10));
     }
 
@@ -80,7 +80,7 @@ public sealed class DhcpResponder
             return (null, DhcpOutcome.UnknownRelay);
         }
         // One node offers to each new client: proxy offers too, or a PXE ROM would collect one from every node.
-        if (x.Type == DhcpMessageType.Discover && !_peers.OffersTo(LoadBalanceHash.Of(x.Request)))
+        if (x.Type == DhcpMessageType.Discover && !_peers.Share.Offers(LoadBalanceHash.Of(x.Request)))
         {
             return (null, DhcpOutcome.PeerOffers);
         }

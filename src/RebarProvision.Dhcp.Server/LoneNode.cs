@@ -3,5 +3,5 @@ namespace RebarProvision.Dhcp.Server;
 /// <summary>A node with no peers (the embedded store): it offers to every client.</summary>
 public sealed class LoneNode : IDhcpPeers
 {
-    public bool OffersTo(byte hash) => true;
+    public DhcpShare Share => DhcpShare.All;
 }

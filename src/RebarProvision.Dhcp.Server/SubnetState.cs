@@ -43,6 +43,24 @@ internal sealed class SubnetState(AddressRange range)
     /// </summary>
     public uint NextFreeCursor { get; set; } = range.First;
 
+    /// <summary>The share of new clients the cursor was placed for; see <see cref="SetShare"/>.</summary>
+    private DhcpShare _share = DhcpShare.All;
+
+    /// <summary>
+    /// When the nodes' shares change (one joined or died), moves the cursor to the start of this node's slice of the
+    /// range (<see cref="DhcpShare.SliceStart"/>) and forgets what it read ahead. Under <see cref="PickLock"/>.
+    /// </summary>
+    public void SetShare(DhcpShare share, AddressRange range)
+    {
+        if (share == _share)
+        {
+            return;
+        }
+        _share = share;
+        NextFreeCursor = share.SliceStart(range);
+        _candidates.Clear();
+    }
+
     /// <summary>The next unused address read from the store, or null when none is left or they are too old to trust.</summary>
     public uint? TakeCandidate(DateTimeOffset now)
     {

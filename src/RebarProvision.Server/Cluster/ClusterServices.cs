@@ -49,7 +49,7 @@ public sealed class ClusterServices
         services.AddSingleton<PeerBlobs>();
         services.AddSingleton<MissingBootEnvFiles>();
         services.AddSingleton<LiveNodes>();
-        services.AddSingleton<IDhcpPeers, DhcpShare>();
+        services.AddSingleton<IDhcpPeers, ClusterDhcpPeers>();
         services.AddSingleton(sp => new SingletonWork(
             Postgres is null ? null : new PostgresAdvisoryLock(Postgres.DataSource, PostgresAdvisoryLock.SingletonWork),
             sp.GetRequiredService<ILogger<SingletonWork>>()));

@@ -9,36 +9,31 @@ namespace RebarProvision.Server.Cluster;
 /// in the list (starting up, or cut off from the database) offers to everyone: a double offer costs a NAK at worst,
 /// since the store's claim decides, while no offer at all leaves a machine without an address.
 /// </summary>
-public sealed class DhcpShare : IDhcpPeers
+public sealed class ClusterDhcpPeers : IDhcpPeers
 {
-    private volatile Split _split = new(0, 1);
+    private readonly LiveNodes _nodes;
+    private volatile DhcpShare _share = DhcpShare.All;
 
-    public DhcpShare(LiveNodes nodes)
+    public ClusterDhcpPeers(LiveNodes nodes)
     {
-        nodes.Changed += () => _split = SplitOf(nodes);
-        _split = SplitOf(nodes);
+        _nodes = nodes;
+        nodes.Changed += Update;
+        Update();
     }
 
-    public bool OffersTo(byte hash)
-    {
-        var split = _split;
-        return split.Index < 0 || hash % split.Count == split.Index;
-    }
+    public DhcpShare Share => _share;
 
-    private static Split SplitOf(LiveNodes nodes)
+    private void Update()
     {
-        var live = nodes.Live;
+        var live = _nodes.Live;
         var index = -1;
         for (var i = 0; i < live.Count; i++)
         {
-            if (live[i].Name == nodes.Self)
+            if (live[i].Name == _nodes.Self)
             {
                 index = i;
             }
         }
-        return new Split(index, Math.Max(1, live.Count));
+        _share = index < 0 ? DhcpShare.All : new DhcpShare(index, live.Count);
     }
-
-    /// <summary>This node's place among <paramref name="Count"/> live nodes; -1 when it is not among them.</summary>
-    private sealed record Split(int Index, int Count);
 }

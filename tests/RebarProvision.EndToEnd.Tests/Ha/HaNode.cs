@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using RebarProvision.Testing;
+
+namespace RebarProvision.EndToEnd.Tests.Ha;
+
+/// <summary>
+/// One server process (rebar-provision.dll) on the HA segment: in its own namespace, DHCP on eth0, the store on
+/// the test's PostgreSQL, reached over its Unix socket (which a network namespace does not hide). The namespace
+/// belongs to the <see cref="HaLan"/>, which deletes it.
+/// </summary>
+public sealed class HaNode : IDisposable
+{
+    private readonly StringBuilder _output = new();
+
+    private HaNode(string name, string address, NetworkNamespace ns, Process process, string dataDir)
+    {
+        DataDir = dataDir;
+        Name = name;
+        Address = address;
+        Namespace = ns;
+        Process = process;
+    }
+
+    public string Name { get; }
+
+    public string Address { get; }
+
+    public NetworkNamespace Namespace { get; }
+
+    public Process Process { get; }
+
+    public string DataDir { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <param name="keysFrom">A data directory whose keys this node shares (the first node's), or null to make them.</param>
+    public static async Task<HaNode> StartAsync(HaLan lan, string name, string address, string connectionString, string content, string? keysFrom)
+    {
+        var ns = lan.AddMember("han", address);
+        var data = Directory.CreateTempSubdirectory("rebar-ha-node-").FullName;
+        if (keysFrom is not null)
+        {
+            Directory.CreateDirectory(Path.Combine(data, "keys"));
+            foreach (var file in Directory.GetFiles(Path.Combine(keysFrom, "keys")))
+            {
+                File.Copy(file, Path.Combine(data, "keys", Path.GetFileName(file)));
+            }
+        }
+        var info = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])["netns", "exec", ns.Name, "dotnet", Path.Combine(AppContext.BaseDirectory, "rebar-provision.dll"),
+            "--store", "postgres", "--data-dir", data, "--content", content, "--dhcp-interfaces", "eth0", "--advertise", address,
+            "--api-tls", "false", "--admin-password", "ha-admin", "--node", name])
+        {
+            info.ArgumentList.Add(argument);
+        }
+        info.Environment["REBAR_POSTGRES"] = connectionString;
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server");
+        var node = new HaNode(name, address, ns, process, data);
+        process.OutputDataReceived += (_, e) => node.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => node.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await node.WaitReadyAsync();
+        }
+        catch
+        {
+            node.Dispose();
+            throw;
+        }
+        return node;
+    }
+
+
+    /// <summary>SIGKILL: the process gets no chance to say goodbye, as when a machine loses power.</summary>
+    public void Kill()
+    {
+        Process.Kill();
+        Process.WaitForExit(10_000);
+    }
+
+    private async Task WaitReadyAsync()
+    {
+        using var api = NamespacedHttp.Create(Namespace, $"http://{Address}:8092/");
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(120))
+        {
+            Assert.False(Process.HasExited, $"node {Name} exited with {(Process.HasExited ? Process.ExitCode : 0)}:\n{Output}");
+            try
+            {
+                if ((await api.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(200);
+        }
+        Assert.Fail($"node {Name} was not ready within 120 s:\n{Output}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            if (_output.Length > 256 * 1024)
+            {
+                _output.Remove(0, 128 * 1024);
+            }
+            _output.AppendLine(line);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!Process.HasExited)
+        {
+            Process.Kill(entireProcessTree: true);
+            Process.WaitForExit(10_000);
+        }
+        Process.Dispose();
+    }
+}
