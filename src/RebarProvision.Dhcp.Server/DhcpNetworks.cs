@@ -44,8 +44,20 @@ internal sealed class DhcpNetworks(IStore store, TimeSpan refreshInterval, ILogg
 
     private async Task LoadAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var subnets = await store.Objects.ListAsync<Subnet>(cancellationToken);
-        var reservations = await store.Objects.ListAsync<Reservation>(cancellationToken);
+        IReadOnlyList<Subnet> subnets;
+        IReadOnlyList<Reservation> reservations;
+        try
+        {
+            subnets = await store.Objects.ListAsync<Subnet>(cancellationToken);
+            reservations = await store.Objects.ListAsync<Reservation>(cancellationToken);
+        }
+        catch (StoreUnavailableException) when (_current.LoadedAt != DateTimeOffset.MinValue)
+        {
+            // The last subnets read stay good while the store is away, so renewals can still be answered from memory
+            // (DESIGN §7); the next reload is tried a refresh interval later, not on every datagram.
+            _current = _current with { LoadedAt = now };
+            return;
+        }
         var previous = _current.Subnets.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var plans = new List<SubnetPlan>();
         foreach (var subnet in subnets.Where(s => s.Enabled))

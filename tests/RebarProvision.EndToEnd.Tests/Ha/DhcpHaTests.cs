@@ -58,6 +58,7 @@ public sealed class DhcpHaTests(ITestOutputHelper output)
         var clientsOfA = ackedByA.ToDictionary(p => p.Message.ClientMac, p => p.Message.YourAddress);
         var kept = acks.Count(p => p.ServerId == serverB && p.UnixSeconds - load.Start > killedAt &&
             clientsOfA.TryGetValue(p.Message.ClientMac, out var address) && address == p.Message.YourAddress);
+        output.WriteLine($"{ackedByA.Count} leases ACKed by node-a, all still bound to their clients; {kept} of its clients renewed with node-b after the kill");
         Assert.True(kept >= 10, $"only {kept} of node-a's clients renewed with node-b after the kill");
 
         // Served as before within 5 s of the kill.
@@ -96,6 +97,7 @@ public sealed class DhcpHaTests(ITestOutputHelper output)
         Assert.Empty(load.RenewalsRefused());
         // Renewals were answered while the database was away; new clients were not (only the store may hand out an address).
         var during = load.Of(DhcpMessageType.Ack).Where(p => p.UnixSeconds - load.Start > stoppedAt + 2 && p.UnixSeconds - load.Start < startedAt - 1).ToList();
+        output.WriteLine($"{during.Count} renewals ACKed from memory while PostgreSQL was stopped");
         Assert.True(during.Count >= 50, $"only {during.Count} renewals were ACKed during the outage");
         var offersDuring = load.Of(DhcpMessageType.Offer).Count(p => p.UnixSeconds - load.Start > stoppedAt + 2 && p.UnixSeconds - load.Start < startedAt - 1);
         Assert.Equal(0, offersDuring);

@@ -77,7 +77,8 @@ public sealed class HaRig : IAsyncDisposable
 
     public NpgsqlConnection OpenDatabase()
     {
-        var connection = new NpgsqlConnection(Postgres.ConnectionString(Database));
+        // Unpooled: a pooled connection from before a restart of the server would fail its first command.
+        var connection = new NpgsqlConnection(Postgres.ConnectionString(Database) + ";Pooling=false");
         connection.Open();
         return connection;
     }
