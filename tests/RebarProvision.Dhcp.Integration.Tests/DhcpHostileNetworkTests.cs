@@ -196,7 +196,7 @@ public sealed class DhcpHostileNetworkTests : IAsyncLifetime
     }
 
     private async Task<DhcpResponder> ResponderAsync() =>
-        new(Store, await ServerDiscovery.CreateAsync(Store, _time), _options, _metrics, _time, _log);
+        new(Store, await ServerDiscovery.CreateAsync(Store, _time), new LoneNode(), _options, _metrics, _time, _log);
 
     private static DhcpMessage Selecting(string mac, uint address) => Request(mac, 5, o =>
     {

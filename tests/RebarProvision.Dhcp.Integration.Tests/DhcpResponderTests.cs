@@ -18,6 +18,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     private readonly DhcpServiceOptions _options = new() { Node = "n1", RefreshSeconds = 0, HttpPort = 8091 };
     private readonly DhcpMetrics _metrics = new();
     private TempStore _temp = null!;
+    private SettablePeers _peers = new(DhcpShare.All);
     private DhcpResponder _responder = null!;
 
     private IStore Store => _temp.Store;
@@ -51,6 +52,44 @@ public sealed class DhcpResponderTests : IAsyncLifetime
         Assert.Equal(600u, offer.Message.Options.GetUInt32(DhcpOptionCode.LeaseTime));
         // RFC 2131 §4.3.1: offering does not reserve; the REQUEST's claim writes the lease.
         Assert.Null(await Store.Leases.GetAsync("10.0.0.100"));
+    }
+
+    [Fact]
+    public async Task With_two_live_nodes_a_node_offers_only_to_the_clients_whose_rfc_3074_hash_falls_to_it_and_from_its_own_half_of_the_range()
+    {
+        _peers = new SettablePeers(new DhcpShare(1, 2));
+        _responder = await ResponderAsync();
+        var macs = Enumerable.Range(1, 8).Select(i => $"52:54:00:00:03:{i:x2}").ToList();
+        var ours = macs.Where(m => LoadBalanceHash.Of(Discover(m)) % 2 == 1).ToList();
+        Assert.NotEmpty(ours);
+        Assert.NotEqual(macs.Count, ours.Count);
+
+        foreach (var mac in macs)
+        {
+            var offer = await RespondAsync(Discover(mac));
+            Assert.Equal(ours.Contains(mac), offer is not null);
+        }
+        // The range .100-.110 has 11 addresses: the second node's slice starts 5 in, at .105.
+        var first = await RespondAsync(Discover(ours[0]));
+        Assert.Equal("10.0.0.105", Text(first!.Message.YourAddress));
+    }
+
+    [Fact]
+    public async Task When_the_other_node_dies_the_survivor_offers_to_everyone_again()
+    {
+        _peers = new SettablePeers(new DhcpShare(0, 2));
+        _responder = await ResponderAsync();
+        var theirs = Enumerable.Range(1, 8).Select(i => $"52:54:00:00:04:{i:x2}").First(m => LoadBalanceHash.Of(Discover(m)) % 2 == 1);
+        Assert.Null(await RespondAsync(Discover(theirs)));
+
+        _peers.Share = new DhcpShare(0, 1);
+
+        Assert.NotNull(await RespondAsync(Discover(theirs)));
+    }
+
+    private sealed class SettablePeers(DhcpShare share) : IDhcpPeers
+    {
+        public DhcpShare Share { get; set; } = share;
     }
 
     [Fact]
@@ -485,7 +524,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
 
     /// <summary>The responder as the server builds it, with the server's unknown-machine path (<see cref="ServerDiscovery"/>).</summary>
     private async Task<DhcpResponder> ResponderAsync(Task<RebarProvision.Server.Machines.Discovery>? discovery = null) =>
-        new(Store, await (discovery ?? ServerDiscovery.CreateAsync(Store, _time)), _options, _metrics, _time, NullLogger<DhcpResponder>.Instance);
+        new(Store, await (discovery ?? ServerDiscovery.CreateAsync(Store, _time)), _peers, _options, _metrics, _time, NullLogger<DhcpResponder>.Instance);
 
     private async Task<DhcpReply> FullExchangeAsync(string mac)
     {
