@@ -1,5 +1,6 @@
 using Npgsql;
 using RebarProvision.Dhcp;
+using RebarProvision.Testing.Ha;
 using Xunit.Abstractions;
 
 namespace RebarProvision.EndToEnd.Tests.Ha;
@@ -21,7 +22,7 @@ public sealed class DhcpHaTests(ITestOutputHelper output)
         const int seconds = 30;
         const int killAt = 10;
         await using var rig = await HaRig.StartAsync("node-a", "node-b");
-        var (a, b) = (rig.Nodes[0], rig.Nodes[1]);
+        var (a, b) = (rig.Servers[0], rig.Servers[1]);
         var serverA = Address(a.Address);
         var serverB = Address(b.Address);
         double killedAt = 0;
@@ -67,7 +68,7 @@ public sealed class DhcpHaTests(ITestOutputHelper output)
         {
             Assert.True(completed >= 0.9 * sent, $"second {second}: {completed} of {sent} new clients completed\n{load.Describe(seconds)}");
         }
-        Assert.False(b.Process.HasExited, b.Output);
+        Assert.False(b.HasExited, b.Output);
     }
 
     [SkippableFact]
@@ -91,7 +92,7 @@ public sealed class DhcpHaTests(ITestOutputHelper output)
         output.WriteLine($"PostgreSQL stopped at +{stoppedAt:F1} s, started again at +{startedAt:F1} s");
         output.WriteLine(load.Describe(seconds));
 
-        Assert.All(rig.Nodes, n => Assert.False(n.Process.HasExited, n.Output));
+        Assert.All(rig.Servers, n => Assert.False(n.HasExited, n.Output));
         Assert.Empty(load.Duplicates());
         Assert.Empty(load.Moved());
         Assert.Empty(load.RenewalsRefused());

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using RebarProvision.Dhcp;
 
-namespace RebarProvision.EndToEnd.Tests.Ha;
+namespace RebarProvision.Testing.Ha;
 
 /// <summary>
 /// The DHCP messages in a tcpdump capture (classic pcap, Ethernet): what the load generator sent and got, with
@@ -27,7 +27,10 @@ public static class DhcpCapture
         }
         var magic = BinaryPrimitives.ReadUInt32LittleEndian(data);
         var nanoseconds = magic == 0xa1b23c4d;
-        Assert.True(magic is 0xa1b2c3d4 or 0xa1b23c4d, $"not a little-endian pcap file: magic {magic:x8}");
+        if (magic is not (0xa1b2c3d4 or 0xa1b23c4d))
+        {
+            throw new InvalidDataException($"{path} is not a little-endian pcap file: magic {magic:x8}");
+        }
         var offset = 24;
         while (offset + 16 <= data.Length)
         {

@@ -1,16 +1,15 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
-using RebarProvision.Testing;
 
-namespace RebarProvision.EndToEnd.Tests.Ha;
+namespace RebarProvision.Testing.Ha;
 
 /// <summary>
 /// One server process (rebar-provision.dll) on the HA segment: in its own namespace, DHCP on eth0, the store on
 /// the test's PostgreSQL, reached over its Unix socket (which a network namespace does not hide). The namespace
 /// belongs to the <see cref="HaLan"/>, which deletes it.
 /// </summary>
-public sealed class HaNode : IDisposable
+public sealed class HaNode : IHaServer
 {
     private readonly StringBuilder _output = new();
 
@@ -84,7 +83,8 @@ public sealed class HaNode : IDisposable
     }
 
 
-    /// <summary>SIGKILL: the process gets no chance to say goodbye, as when a machine loses power.</summary>
+    public bool HasExited => Process.HasExited;
+
     public void Kill()
     {
         Process.Kill();
@@ -97,7 +97,10 @@ public sealed class HaNode : IDisposable
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(120))
         {
-            Assert.False(Process.HasExited, $"node {Name} exited with {(Process.HasExited ? Process.ExitCode : 0)}:\n{Output}");
+            if (Process.HasExited)
+            {
+                throw new InvalidOperationException($"node {Name} exited with {Process.ExitCode}:\n{Output}");
+            }
             try
             {
                 if ((await api.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK)
@@ -110,7 +113,7 @@ public sealed class HaNode : IDisposable
             }
             await Task.Delay(200);
         }
-        Assert.Fail($"node {Name} was not ready within 120 s:\n{Output}");
+        throw new TimeoutException($"node {Name} was not ready within 120 s:\n{Output}");
     }
 
     private void Append(string? line)

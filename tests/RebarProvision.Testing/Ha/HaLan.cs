@@ -1,6 +1,5 @@
-using RebarProvision.Testing;
 
-namespace RebarProvision.EndToEnd.Tests.Ha;
+namespace RebarProvision.Testing.Ha;
 
 /// <summary>
 /// One L2 segment for an HA test: a hub namespace holding a bridge (with the relay's address on it) and a namespace

@@ -1,7 +1,7 @@
 using System.Text;
 using RebarProvision.Dhcp;
 
-namespace RebarProvision.EndToEnd.Tests.Ha;
+namespace RebarProvision.Testing.Ha;
 
 /// <summary>What one perfdhcp run saw on the wire, and the figures an HA test judges.</summary>
 public sealed class HaLoad(double start, IReadOnlyList<DhcpCapture.Packet> packets, string perfdhcpOutput)

@@ -1,8 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using RebarProvision.Testing;
 
-namespace RebarProvision.EndToEnd.Tests.Ha;
+namespace RebarProvision.Testing.Ha;
 
 /// <summary>
 /// A DHCP relay's forwarding half, as routers do it with several helper addresses: every datagram that reaches

@@ -1,79 +1,100 @@
 using System.Diagnostics;
 using Npgsql;
 using RebarProvision.Dhcp;
-using RebarProvision.Testing;
 
-namespace RebarProvision.EndToEnd.Tests.Ha;
+namespace RebarProvision.Testing.Ha;
 
 /// <summary>
-/// Two server nodes on one private PostgreSQL behind a relay that forwards to both, and perfdhcp (Kea's load
-/// generator, acting as a relay agent with its own giaddr) on the same segment, its traffic captured by tcpdump.
+/// DHCP servers on one segment behind a relay that forwards to all of them, and perfdhcp (Kea's load generator,
+/// acting as a relay agent with its own giaddr) on the same segment, its traffic captured by tcpdump. Ours run as
+/// <see cref="HaNode"/>s on a private PostgreSQL; the benchmark puts Kea's HA pair in their place.
 /// </summary>
 public sealed class HaRig : IAsyncDisposable
 {
     public const string LoadAddress = HaLan.Prefix + ".0.2";
     private const string Database = "rebar";
 
-    private readonly HaLan _lan;
-    private readonly string _content;
+    private readonly PostgresInstance? _postgres;
 
-    private HaRig(HaLan lan, PostgresInstance postgres, string content, NetworkNamespace load)
+    private HaRig(HaLan lan, PostgresInstance? postgres, NetworkNamespace load)
     {
-        _lan = lan;
-        Postgres = postgres;
-        _content = content;
+        Lan = lan;
+        _postgres = postgres;
         Load = load;
     }
 
-    public PostgresInstance Postgres { get; }
+    public HaLan Lan { get; }
+
+    /// <summary>The database our nodes share.</summary>
+    public PostgresInstance Postgres => _postgres ?? throw new InvalidOperationException("these servers have no PostgreSQL");
 
     public NetworkNamespace Load { get; }
 
-    public List<HaNode> Nodes { get; } = [];
+    public List<IHaServer> Servers { get; } = [];
 
     public ForwardingRelay? Relay { get; private set; }
 
+    /// <summary>The address of the <paramref name="index"/>-th server on the segment.</summary>
+    public static string ServerAddress(int index) => $"{HaLan.Prefix}.0.{10 + index}";
+
+    /// <summary>Our nodes, named <paramref name="nodeNames"/>, on one fresh PostgreSQL.</summary>
     public static async Task<HaRig> StartAsync(params string[] nodeNames)
     {
         Prerequisite.RequireRoot();
-        Prerequisite.RequireCommand("perfdhcp");
-        Prerequisite.RequireCommand("tcpdump");
         var postgres = await PostgresInstance.StartPrimaryAsync();
-        HaLan? lan = null;
         try
         {
             await postgres.CreateDatabaseAsync(Database);
-            lan = HaLan.Create();
-            var load = lan.AddMember("hal", LoadAddress);
-            var rig = new HaRig(lan, postgres, Content(), load);
-            try
+            var content = Content();
+            var connectionString = $"Host={postgres.DataDirectory};Port={postgres.Port};Username=postgres;Database={Database}";
+            return await StartAsync(postgres, async lan =>
             {
-                for (var i = 0; i < nodeNames.Length; i++)
+                var nodes = new List<IHaServer>();
+                try
                 {
-                    // The first node migrates the schema and makes the keys; the others start together after it.
-                    rig.Nodes.Add(await HaNode.StartAsync(lan, nodeNames[i], $"{HaLan.Prefix}.0.{10 + i}", rig.NodeConnectionString, rig._content,
-                        i == 0 ? null : rig.Nodes[0].DataDir));
+                    for (var i = 0; i < nodeNames.Length; i++)
+                    {
+                        // The first node migrates the schema and makes the keys; the others start after it with copies.
+                        nodes.Add(await HaNode.StartAsync(lan, nodeNames[i], ServerAddress(i), connectionString, content,
+                            i == 0 ? null : ((HaNode)nodes[0]).DataDir));
+                    }
+                    await WaitUntilNodesSeeEachOtherAsync(postgres, nodes.Count);
+                    return nodes;
                 }
-                rig.Relay = new ForwardingRelay(lan.Hub, HaLan.RelayAddress, [.. rig.Nodes.Select(n => n.Address)]);
-                await rig.WaitUntilNodesSeeEachOtherAsync();
-                return rig;
-            }
-            catch
-            {
-                await rig.DisposeAsync();
-                throw;
-            }
+                catch
+                {
+                    nodes.ForEach(n => n.Dispose());
+                    throw;
+                }
+            });
         }
         catch
         {
-            lan?.Dispose();
             await postgres.DisposeAsync();
             throw;
         }
     }
 
-    /// <summary>The nodes reach PostgreSQL through its Unix socket, which no network namespace hides.</summary>
-    private string NodeConnectionString => $"Host={Postgres.DataDirectory};Port={Postgres.Port};Username=postgres;Database={Database}";
+    /// <summary>Servers that <paramref name="startServers"/> starts on the segment (the relay forwards to them all).</summary>
+    public static async Task<HaRig> StartAsync(PostgresInstance? postgres, Func<HaLan, Task<List<IHaServer>>> startServers)
+    {
+        Prerequisite.RequireRoot();
+        Prerequisite.RequireCommand("perfdhcp");
+        Prerequisite.RequireCommand("tcpdump");
+        var lan = HaLan.Create();
+        var rig = new HaRig(lan, postgres, lan.AddMember("hal", LoadAddress));
+        try
+        {
+            rig.Servers.AddRange(await startServers(lan));
+            rig.Relay = new ForwardingRelay(lan.Hub, HaLan.RelayAddress, [.. rig.Servers.Select(n => n.Address)]);
+            return rig;
+        }
+        catch
+        {
+            await rig.DisposeAsync();
+            throw;
+        }
+    }
 
     public NpgsqlConnection OpenDatabase()
     {
@@ -84,6 +105,10 @@ public sealed class HaRig : IAsyncDisposable
     }
 
     /// <summary>A pool far larger than the run needs: a full pool must not be what the test measures.</summary>
+    public const string PoolStart = HaLan.Prefix + ".1.0";
+
+    public const string PoolEnd = HaLan.Prefix + ".120.255";
+
     private static string Content()
     {
         var content = Directory.CreateTempSubdirectory("rebar-ha-content-").FullName;
@@ -92,23 +117,24 @@ public sealed class HaRig : IAsyncDisposable
             subnets:
               - name: ha
                 cidr: {HaLan.Prefix}.0.0/16
-                activeStart: {HaLan.Prefix}.1.0
-                activeEnd: {HaLan.Prefix}.120.255
+                activeStart: {PoolStart}
+                activeEnd: {PoolEnd}
                 leaseTime: 3600
 
             """);
         return content;
     }
 
-    private async Task WaitUntilNodesSeeEachOtherAsync()
+    private static async Task WaitUntilNodesSeeEachOtherAsync(PostgresInstance postgres, int count)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(30))
         {
-            await using var connection = OpenDatabase();
+            await using var connection = new NpgsqlConnection(postgres.ConnectionString(Database) + ";Pooling=false");
+            await connection.OpenAsync();
             await using var command = new NpgsqlCommand(
                 "SELECT count(*) FROM nodes WHERE now() - last_seen < interval '3 seconds' AND session_pid IS NOT NULL", connection);
-            if ((long)(await command.ExecuteScalarAsync())! == Nodes.Count)
+            if ((long)(await command.ExecuteScalarAsync())! == count)
             {
                 // One more beat, so each node has read the others back.
                 await Task.Delay(1500);
@@ -116,9 +142,8 @@ public sealed class HaRig : IAsyncDisposable
             }
             await Task.Delay(200);
         }
-        Assert.Fail("the nodes did not all beat within 30 s");
+        throw new TimeoutException("the nodes did not all beat within 30 s");
     }
-
     /// <summary>
     /// Runs perfdhcp for <paramref name="seconds"/> at <paramref name="rate"/> new clients a second (and
     /// <paramref name="renewRate"/> renewals of clients it has leases for), capturing its traffic; while it runs,
@@ -152,11 +177,14 @@ public sealed class HaRig : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Relay?.Dispose();
-        foreach (var node in Nodes)
+        foreach (var server in Servers)
         {
-            node.Dispose();
+            server.Dispose();
         }
-        _lan.Dispose();
-        await Postgres.DisposeAsync();
+        Lan.Dispose();
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
     }
 }

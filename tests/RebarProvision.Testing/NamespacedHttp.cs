@@ -1,7 +1,6 @@
 using System.Net.Sockets;
-using RebarProvision.Testing;
 
-namespace RebarProvision.EndToEnd.Tests;
+namespace RebarProvision.Testing;
 
 /// <summary>An HttpClient whose connections are opened inside a namespace, to reach a server that lives there.</summary>
 public static class NamespacedHttp
