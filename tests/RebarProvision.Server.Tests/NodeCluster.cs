@@ -71,6 +71,20 @@ public sealed class NodeCluster : IAsyncDisposable
         return node;
     }
 
+    /// <summary>Puts a bootenv's file on every node's disk, as an operator's install of the bootenv does.</summary>
+    public void PutBootEnvFile(string bootEnv, string name, string content)
+    {
+        lock (_directories)
+        {
+            foreach (var dataDir in _directories)
+            {
+                var folder = Path.Combine(dataDir, "files", "bootenvs", bootEnv);
+                Directory.CreateDirectory(folder);
+                File.WriteAllText(Path.Combine(folder, name), content);
+            }
+        }
+    }
+
     /// <summary>
     /// Binds a lease for <paramref name="mac"/> at loopback in the cluster's database, as a DHCP exchange would: a
     /// machine's boot script goes only to the address of its bound lease (issue 13).

@@ -78,6 +78,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id, to signal it (SIGSTOP a node to freeze it).</summary>
+    public int Pid => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Waits until /readyz answers 200, or fails with the server's output.</summary>

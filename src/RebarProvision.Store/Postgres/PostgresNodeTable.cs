@@ -9,6 +9,14 @@ namespace RebarProvision.Store.Postgres;
 /// </summary>
 public sealed class PostgresNodeTable(NpgsqlDataSource dataSource)
 {
+    /// <summary>
+    /// SQL for "this row's node is live", the dead-after window being <paramref name="deadAfter"/> (a parameter):
+    /// heard from within it, and the session it keeps (see <see cref="HeartbeatAsync"/>) still connected. One
+    /// expression for listing and for forgetting nodes, so the two never disagree.
+    /// </summary>
+    private static string IsLive(string deadAfter) =>
+        $"now() - last_seen < {deadAfter} AND (session_pid IS NULL OR EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = nodes.session_pid))";
+
     /// <summary>Writes the node's row with last_seen = now(); started_at stays from the first beat of this run.</summary>
     /// <param name="sessionPid">
     /// The backend pid of a session the node keeps open (its singleton-work lock's): while it is gone, the node is
@@ -41,9 +49,9 @@ public sealed class PostgresNodeTable(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<ClusterNode>> ListAsync(TimeSpan deadAfter, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            """
+            $"""
             SELECT name, api_url, boot_url, addresses, version, started_at, last_seen, singleton,
-                now() - last_seen < $1 AND (session_pid IS NULL OR EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = nodes.session_pid))
+                {IsLive("$1")}
             FROM nodes ORDER BY name COLLATE "C"
             """);
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = deadAfter });
@@ -63,7 +71,7 @@ public sealed class PostgresNodeTable(NpgsqlDataSource dataSource)
     /// <returns>False when no dead node has the name.</returns>
     public async Task<bool> DeleteDeadAsync(string name, TimeSpan deadAfter, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("DELETE FROM nodes WHERE name = $1 AND now() - last_seen >= $2");
+        await using var command = dataSource.CreateCommand($"DELETE FROM nodes WHERE name = $1 AND NOT ({IsLive("$2")})");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = deadAfter });
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
