@@ -43,7 +43,7 @@ public sealed class PxeBootTests
     private static async Task BootAsync(string firmware, string nic)
     {
         var rig = Path.Combine(AppContext.BaseDirectory, "rig");
-        var guest = Path.Combine(Path.GetTempPath(), "rebar-pxe-guest");
+        var guest = RigContent.GuestDir();
         var built = await ProcessRunner.RunAsync(Path.Combine(rig, "build-guest.sh"), [guest], TimeSpan.FromMinutes(10));
         Assert.True(built.ExitCode == 0, "building the guest failed: " + built);
 

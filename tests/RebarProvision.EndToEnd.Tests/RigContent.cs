@@ -22,7 +22,10 @@ public static class RigContent
 
         """;
 
-    public const string Samples = Subnet + """
+    public static readonly string Samples = Subnet + Guest("52:54:00:12:34:56");
+
+    /// <summary>The bootenv for the rig's guest kernel and the guest machine, with MAC <paramref name="mac"/>, pointed at it.</summary>
+    public static string Guest(string mac) => $$$"""
         bootenvs:
           - name: rig-guest
             description: The rig's busybox guest; it fetches its cloud-init user-data and posts the installer callback.
@@ -32,6 +35,7 @@ public static class RigContent
               console=ttyS0 panic=1 quiet
               provision.url={{ env.provisioner_url }}/machines/{{ machine.uuid }}/user-data
               provision.callback={{ env.provisioner_url }}/machines/{{ machine.uuid }}/callback?token={{ token }}
+              provision.fallback={{ env.node_urls | array.join "," }}
             templates:
               - name: user-data
                 path: machines/{{ machine.uuid }}/user-data
@@ -40,16 +44,30 @@ public static class RigContent
                   hostname: {{ machine.name }}
         machines:
           - name: rig-vm
-            hardwareAddrs: ["52:54:00:12:34:56"]
+            hardwareAddrs: ["{{{mac}}}"]
             bootEnv: rig-guest
+
         """;
 
-    /// <summary>Writes the content folder and places the guest's kernel and initrd under the bootenv's files.</summary>
-    public static string Write(string guestDir, string dataDir) => Write(dataDir, Samples, new Dictionary<string, string>
+    /// <summary>
+    /// Where the guest from rig/build-guest.sh is built and kept: keyed by the script's hash, so a changed script
+    /// builds anew instead of reusing a guest from before the change.
+    /// </summary>
+    public static string GuestDir()
+    {
+        var script = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "rig", "build-guest.sh"));
+        return Path.Combine(Path.GetTempPath(), "rebar-pxe-guest-" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(script))[..12].ToLowerInvariant());
+    }
+
+    /// <summary>The guest's kernel and initrd, as <see cref="Write(string, string, IReadOnlyDictionary{string, string})"/> places them.</summary>
+    public static Dictionary<string, string> GuestFiles(string guestDir) => new()
     {
         ["bootenvs/rig-guest/vmlinuz"] = Path.Combine(guestDir, "vmlinuz"),
         ["bootenvs/rig-guest/initrd.img"] = Path.Combine(guestDir, "initrd.img"),
-    });
+    };
+
+    /// <summary>Writes the content folder and places the guest's kernel and initrd under the bootenv's files.</summary>
+    public static string Write(string guestDir, string dataDir) => Write(dataDir, Samples, GuestFiles(guestDir));
 
     /// <summary>
     /// Writes a content folder of the shipped bootenvs and templates plus <paramref name="samples"/>, and copies

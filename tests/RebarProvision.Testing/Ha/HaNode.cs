@@ -44,7 +44,9 @@ public sealed class HaNode : IHaServer
     }
 
     /// <param name="keysFrom">A data directory whose keys this node shares (the first node's), or null to make them.</param>
-    public static async Task<HaNode> StartAsync(HaLan lan, string name, string address, string connectionString, string content, string? keysFrom)
+    /// <param name="files">Files to put under the data directory's <c>files/</c> (relative path → source file).</param>
+    public static async Task<HaNode> StartAsync(
+        HaLan lan, string name, string address, string connectionString, string content, string? keysFrom, IReadOnlyDictionary<string, string> files)
     {
         var ns = lan.AddMember("han", address);
         var data = Directory.CreateTempSubdirectory("rebar-ha-node-").FullName;
@@ -55,6 +57,12 @@ public sealed class HaNode : IHaServer
             {
                 File.Copy(file, Path.Combine(data, "keys", Path.GetFileName(file)));
             }
+        }
+        foreach (var (path, source) in files)
+        {
+            var target = Path.Combine(data, "files", path);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(source, target, overwrite: true);
         }
         var info = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in (string[])["netns", "exec", ns.Name, "dotnet", Path.Combine(AppContext.BaseDirectory, "rebar-provision.dll"),

@@ -38,14 +38,21 @@ public sealed class HaRig : IAsyncDisposable
     public static string ServerAddress(int index) => $"{HaLan.Prefix}.0.{10 + index}";
 
     /// <summary>Our nodes, named <paramref name="nodeNames"/>, on one fresh PostgreSQL.</summary>
-    public static async Task<HaRig> StartAsync(params string[] nodeNames)
+    public static Task<HaRig> StartAsync(params string[] nodeNames) => StartAsync(nodeNames, "", new Dictionary<string, string>());
+
+    /// <summary>
+    /// Our nodes on one fresh PostgreSQL, with <paramref name="samples"/> (YAML: bootenvs, machines) beside the
+    /// segment's subnet, and <paramref name="files"/> (path under a data directory's <c>files/</c> → source file) on
+    /// every node's disk, as an operator installs a bootenv on each node.
+    /// </summary>
+    public static async Task<HaRig> StartAsync(string[] nodeNames, string samples, IReadOnlyDictionary<string, string> files)
     {
         Prerequisite.RequireRoot();
         var postgres = await PostgresInstance.StartPrimaryAsync();
         try
         {
             await postgres.CreateDatabaseAsync(Database);
-            var content = Content();
+            var content = Content(samples);
             var connectionString = $"Host={postgres.DataDirectory};Port={postgres.Port};Username=postgres;Database={Database}";
             return await StartAsync(postgres, async lan =>
             {
@@ -56,7 +63,7 @@ public sealed class HaRig : IAsyncDisposable
                     {
                         // The first node migrates the schema and makes the keys; the others start after it with copies.
                         nodes.Add(await HaNode.StartAsync(lan, nodeNames[i], ServerAddress(i), connectionString, content,
-                            i == 0 ? null : ((HaNode)nodes[0]).DataDir));
+                            i == 0 ? null : ((HaNode)nodes[0]).DataDir, files));
                     }
                     await WaitUntilNodesSeeEachOtherAsync(postgres, nodes.Count);
                     return nodes;
@@ -109,9 +116,22 @@ public sealed class HaRig : IAsyncDisposable
 
     public const string PoolEnd = HaLan.Prefix + ".120.255";
 
-    private static string Content()
+    private static string Content(string samples)
     {
         var content = Directory.CreateTempSubdirectory("rebar-ha-content-").FullName;
+        // The shipped templates and bootenvs, when the caller's output carries them (the boot scripts need them).
+        foreach (var folder in new[] { "bootenvs", "templates" })
+        {
+            var shipped = Path.Combine(AppContext.BaseDirectory, "content", folder);
+            if (Directory.Exists(shipped))
+            {
+                Directory.CreateDirectory(Path.Combine(content, folder));
+                foreach (var file in Directory.GetFiles(shipped))
+                {
+                    File.Copy(file, Path.Combine(content, folder, Path.GetFileName(file)));
+                }
+            }
+        }
         Directory.CreateDirectory(Path.Combine(content, "samples"));
         File.WriteAllText(Path.Combine(content, "samples", "ha.yaml"), $"""
             subnets:
@@ -121,7 +141,7 @@ public sealed class HaRig : IAsyncDisposable
                 activeEnd: {PoolEnd}
                 leaseTime: 3600
 
-            """);
+            """ + samples);
         return content;
     }
 
