@@ -43,6 +43,16 @@ public sealed class RolloutPlanner(Inventory inventory, ServerOptions options, T
         {
             errors.Add(new FieldError("maxUnavailable", "must be at least 1"));
         }
+        var onFailure = request.OnFailure?.ToLowerInvariant() switch
+        {
+            null or "stop" => RolloutFailurePolicy.Stop,
+            "continue" => RolloutFailurePolicy.Continue,
+            _ => (RolloutFailurePolicy?)null,
+        };
+        if (onFailure is null)
+        {
+            errors.Add(new FieldError("onFailure", "must be stop or continue"));
+        }
         if (request.MachineTimeoutSeconds is < 1)
         {
             errors.Add(new FieldError("machineTimeoutSeconds", "must be at least 1"));
@@ -71,7 +81,7 @@ public sealed class RolloutPlanner(Inventory inventory, ServerOptions options, T
             Profiles = request.Profiles,
             Power = request.Power == true,
             MaxUnavailable = request.MaxUnavailable ?? 1,
-            OnFailure = request.OnFailure ?? RolloutFailurePolicy.Stop,
+            OnFailure = onFailure!.Value,
             MachineTimeoutSeconds = request.MachineTimeoutSeconds ?? (int)Math.Ceiling(options.ProvisionTimeout.TotalSeconds),
             StartedBy = actor,
             Machines = [.. machines.OrderBy(m => m.Name, StringComparer.Ordinal).Select(m => new RolloutMachine { Uuid = m.Uuid, Name = m.Name })],

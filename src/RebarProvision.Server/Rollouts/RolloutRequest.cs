@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using RebarProvision.Model;
 
 namespace RebarProvision.Server.Rollouts;
 
@@ -16,6 +15,6 @@ public sealed record RolloutRequest(
     string? BootEnv,
     List<string>? Profiles,
     int? MaxUnavailable,
-    RolloutFailurePolicy? OnFailure,
+    string? OnFailure,
     int? MachineTimeoutSeconds,
     bool? Power);
