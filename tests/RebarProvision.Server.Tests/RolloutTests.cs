@@ -20,7 +20,7 @@ public sealed class RolloutTests : IAsyncLifetime
     public async Task Six_machines_roll_two_at_a_time_never_more_than_two_out_of_installed_and_the_record_survives_a_restart()
     {
         var fleet = await SimulatedFleet.CreateAsync(_server.Api, 6);
-        var before = await LastEventIdAsync();
+        var before = await RolloutHistory.LastEventIdAsync(_server.Api);
         var installer = FakeInstaller.For(_server);
 
         var created = await StartAsync("""{"selector":{"profile":"k8s-workers"},"bootEnv":"installer","maxUnavailable":2}""");
@@ -38,9 +38,10 @@ public sealed class RolloutTests : IAsyncLifetime
             Assert.Equal("installed", (await MachineAsync(name))["state"]!.GetValue<string>());
         }
         // From the recorded transitions: at most two out of installed at any moment, and two at some moment.
-        var outOfInstalled = await MostOutOfInstalledAsync(fleet, before);
-        Assert.Equal(2, outOfInstalled);
-        var rolloutEvents = await EventsAsync($"events?key={id}&after={before}");
+        var history = await RolloutHistory.ReadAsync(_server.Api, fleet, before);
+        Assert.Equal(2, history.MostOutOfInstalled());
+        Assert.Equal(fleet.Names, history.Reimaged());
+        var rolloutEvents = await RolloutHistory.EventsAsync(_server.Api, $"events?key={id}&after={before}");
         Assert.Equal("rollout.created", rolloutEvents[0]!["kind"]!.GetValue<string>());
         Assert.Equal("succeeded", rolloutEvents[^1]!["object"]!["state"]!.GetValue<string>());
 
@@ -56,7 +57,7 @@ public sealed class RolloutTests : IAsyncLifetime
     public async Task A_machine_that_reports_failed_stops_the_rollout_and_no_further_machine_is_reimaged()
     {
         var fleet = await SimulatedFleet.CreateAsync(_server.Api, 4);
-        var before = await LastEventIdAsync();
+        var before = await RolloutHistory.LastEventIdAsync(_server.Api);
         await using var installer = FakeInstaller.For(_server, name => name == "m2" ? "failed" : "installed");
 
         var id = (await StartAsync("""{"selector":{"profile":"k8s-workers"},"bootEnv":"installer"}"""))["id"]!.GetValue<string>();
@@ -66,7 +67,7 @@ public sealed class RolloutTests : IAsyncLifetime
         Assert.Contains("machine m2 failed (the fake installer of m2 says failed)", done["stateMessage"]!.GetValue<string>());
         Assert.Equal(["installed", "failed", "skipped", "skipped"], MachineStates(done));
         await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.Equal(["m1", "m2"], ReimagedMachines(await MachineEventsAsync(fleet, before), fleet));
+        Assert.Equal(["m1", "m2"], (await RolloutHistory.ReadAsync(_server.Api, fleet, before)).Reimaged());
         Assert.Equal("installed", (await MachineAsync("m3"))["state"]!.GetValue<string>());
         Assert.Equal("installed", (await MachineAsync("m4"))["state"]!.GetValue<string>());
     }
@@ -75,7 +76,7 @@ public sealed class RolloutTests : IAsyncLifetime
     public async Task With_continue_on_failure_the_other_machines_still_go_and_the_rollout_ends_failed()
     {
         var fleet = await SimulatedFleet.CreateAsync(_server.Api, 4);
-        var before = await LastEventIdAsync();
+        var before = await RolloutHistory.LastEventIdAsync(_server.Api);
         await using var installer = FakeInstaller.For(_server, name => name == "m2" ? "failed" : "installed");
 
         var id = (await StartAsync("""{"selector":{"names":["m1","m2","m3","m4"]},"bootEnv":"installer","onFailure":"continue"}"""))["id"]!.GetValue<string>();
@@ -84,8 +85,9 @@ public sealed class RolloutTests : IAsyncLifetime
         Assert.Equal("failed", done["state"]!.GetValue<string>());
         Assert.Equal("1 of 4 machines failed", done["stateMessage"]!.GetValue<string>());
         Assert.Equal(["installed", "failed", "installed", "installed"], MachineStates(done));
-        Assert.Equal(fleet.Names, ReimagedMachines(await MachineEventsAsync(fleet, before), fleet));
-        Assert.Equal(1, await MostOutOfInstalledAsync(fleet, before, countFailedAsOut: false));
+        var history = await RolloutHistory.ReadAsync(_server.Api, fleet, before);
+        Assert.Equal(fleet.Names, history.Reimaged());
+        Assert.Equal(1, history.MostOutOfInstalled(countFailedAsOut: false));
     }
 
     [Fact]
@@ -205,33 +207,4 @@ public sealed class RolloutTests : IAsyncLifetime
 
     private static List<string> MachineStates(JsonNode rollout) =>
         [.. rollout["machines"]!.AsArray().Select(m => m!["state"]!.GetValue<string>())];
-
-    private async Task<long> LastEventIdAsync() =>
-        (await EventsAsync("events?limit=10000")).Select(e => e!["id"]!.GetValue<long>()).DefaultIfEmpty(0).Max();
-
-    private async Task<JsonArray> EventsAsync(string path) =>
-        (await (await (await _server.Api.GetAsync(path)).Expect(HttpStatusCode.OK)).JsonAsync()).AsArray();
-
-    /// <summary>The machine.updated rows after <paramref name="after"/>, in the order they were written.</summary>
-    private async Task<List<(string Uuid, string State)>> MachineEventsAsync(SimulatedFleet fleet, long after) =>
-        [.. (await EventsAsync($"events?kind=machine.updated&after={after}&limit=10000"))
-            .Select(e => (e!["key"]!.GetValue<string>(), e["object"]!["state"]!.GetValue<string>()))
-            .Where(e => fleet.Uuids.Values.Contains(e.Item1))];
-
-    /// <summary>Machines that entered provisioning, in the order they did.</summary>
-    private static List<string> ReimagedMachines(List<(string Uuid, string State)> events, SimulatedFleet fleet) =>
-        [.. events.Where(e => e.State == "provisioning").Select(e => fleet.Uuids.Single(u => u.Value == e.Uuid).Key).Distinct()];
-
-    /// <summary>Replays the recorded transitions: the most machines out of installed at once.</summary>
-    private async Task<int> MostOutOfInstalledAsync(SimulatedFleet fleet, long after, bool countFailedAsOut = true)
-    {
-        var state = fleet.Uuids.Values.ToDictionary(u => u, _ => "installed");
-        var most = 0;
-        foreach (var (uuid, now) in await MachineEventsAsync(fleet, after))
-        {
-            state[uuid] = now;
-            most = Math.Max(most, state.Values.Count(s => s != "installed" && (countFailedAsOut || s != "failed")));
-        }
-        return most;
-    }
 }

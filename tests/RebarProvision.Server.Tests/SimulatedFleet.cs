@@ -27,8 +27,10 @@ public sealed class SimulatedFleet
 
     public static async Task<SimulatedFleet> CreateAsync(HttpClient api, int count, string profile = "k8s-workers")
     {
-        // The boot script the machine fetches; a server started with the shipped content has its own.
-        await PostAsync(api, "templates", """{"name":"default-ipxe","contents":"#!ipxe\nkernel {{ boot.kernel.url }} {{ boot.params }}\nboot\n"}""");
+        // The boot script the machine fetches, unless the server has the shipped one (409).
+        var template = await api.PostAsync("templates", new StringContent(
+            """{"name":"default-ipxe","contents":"#!ipxe\nkernel {{ boot.kernel.url }} {{ boot.params }}\nboot\n"}""", Encoding.UTF8, "application/json"));
+        Assert.True(template.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict, $"POST templates: {(int)template.StatusCode}");
         await PostAsync(api, "bootenvs", $$$"""
             {"name":"{{{BootEnv}}}","kernel":"vmlinuz","bootParams":"callback={{ env.machine_url }}/callback?token={{ token }}"}
             """);
