@@ -19,8 +19,9 @@ public sealed class RolloutMachine
 
     /// <summary>
     /// The machine's revision as the reimage stored it: only a later revision can carry its installed or failed
-    /// callback. Null while the slot is taken but the reimage not yet written (a node that died in between leaves
-    /// this for the next node to finish).
+    /// callback. Null while the slot is taken but the reimage not yet recorded (a node that died in between leaves
+    /// this for the next node: it adopts the reimage, as 0, when the machine carries the rollout's label, and
+    /// reimages the machine otherwise).
     /// </summary>
     public long? ReimagedRevision { get; set; }
 }

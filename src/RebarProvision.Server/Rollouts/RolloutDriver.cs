@@ -80,8 +80,15 @@ public sealed class RolloutDriver(
         {
             await FailOverdueAsync(rollout, overdue, actor, cancellationToken);
         }
+        // Slots whose reimage was never recorded are judged from the store, not the cache, which may lag a moment
+        // behind the node that wrote the reimage.
+        var unrecorded = new Dictionary<string, Machine?>(StringComparer.Ordinal);
+        foreach (var entry in rollout.Machines.Where(e => e.State == RolloutMachineState.Reimaging && e.ReimagedRevision is null))
+        {
+            unrecorded[entry.Uuid] = await inventory.Objects.GetAsync<Machine>(entry.Uuid, cancellationToken);
+        }
         var before = JsonSerializer.Serialize(rollout, ModelJson.Options);
-        var toReimage = RolloutProgress.Advance(rollout, inventory.Cache.Get<Machine>, time.GetUtcNow());
+        var toReimage = RolloutProgress.Advance(rollout, uuid => unrecorded.TryGetValue(uuid, out var fresh) ? fresh : inventory.Cache.Get<Machine>(uuid), time.GetUtcNow());
         if (JsonSerializer.Serialize(rollout, ModelJson.Options) != before)
         {
             try
@@ -130,6 +137,7 @@ public sealed class RolloutDriver(
                 {
                     return (null, "the machine was deleted before its turn");
                 }
+                machine.Meta[RolloutProgress.MetaLabel] = rollout.Id;
                 try
                 {
                     reimaged = await lifecycle.ReimageAsync(machine, rollout.BootEnv, rollout.Profiles, actor, cancellationToken);

@@ -22,7 +22,7 @@ public static class RolloutProgress
     {
         foreach (var entry in rollout.Machines.Where(e => e.State == RolloutMachineState.Reimaging))
         {
-            Observe(entry, machineOf(entry.Uuid), now);
+            Observe(rollout, entry, machineOf(entry.Uuid), now);
         }
         if (rollout.State == RolloutState.Running && rollout.OnFailure == RolloutFailurePolicy.Stop
             && rollout.Machines.FirstOrDefault(e => e.State == RolloutMachineState.Failed) is { } failed)
@@ -78,7 +78,10 @@ public static class RolloutProgress
     public static bool IsActive(Rollout rollout) =>
         rollout.State == RolloutState.Running || rollout.Machines.Any(e => e.State == RolloutMachineState.Reimaging);
 
-    private static void Observe(RolloutMachine entry, Machine? machine, DateTimeOffset now)
+    /// <summary>The meta label a rollout's reimage writes on the machine, in the same write: which rollout last reimaged it.</summary>
+    public const string MetaLabel = "rollout";
+
+    private static void Observe(Rollout rollout, RolloutMachine entry, Machine? machine, DateTimeOffset now)
     {
         if (machine is null)
         {
@@ -87,13 +90,14 @@ public static class RolloutProgress
         }
         if (entry.ReimagedRevision is null)
         {
-            // A slot taken by a node that died before recording the reimage: if the reimage was written after the slot
-            // was taken, adopt it rather than reimage again (a second reimage would revoke the installer's token).
-            if (machine.State == MachineState.Provisioning && machine.ProvisioningSince >= entry.StartedAt)
+            // A slot taken by a node that died before recording the reimage. The label says whether the reimage was
+            // written; if so adopt it rather than reimage again (a second reimage would revoke the installer's token),
+            // and whatever state the machine is in now came after it.
+            if (machine.Meta.GetValueOrDefault(MetaLabel) != rollout.Id)
             {
-                entry.ReimagedRevision = machine.Revision;
+                return;
             }
-            return;
+            entry.ReimagedRevision = 0;
         }
         if (machine.Revision <= entry.ReimagedRevision)
         {
