@@ -26,6 +26,10 @@ public static class CommandLine
             {
                 MachineCommands.AddTo(command, action);
             }
+            else if (kind == ApiKind.Rollouts)
+            {
+                RolloutCommands.AddTo(command, action);
+            }
             else if (kind == ApiKind.Images)
             {
                 ImageCommands.AddTo(command, action);

@@ -11,7 +11,7 @@ public static class ExitCodes
     /// <summary>The server refused the request; its problem details are printed.</summary>
     public const int ApiError = 2;
 
-    /// <summary>The machine reported a failed install (or was marked failed) while we waited.</summary>
+    /// <summary>The machine reported a failed install (or was marked failed) while we waited; or the rollout we waited for failed or was stopped.</summary>
     public const int MachineFailed = 3;
 
     /// <summary>The wait ran out of time before the machine reached the state.</summary>
@@ -28,8 +28,8 @@ public static class ExitCodes
           0  ok
           1  usage error (bad arguments, unreadable input file or configuration)
           2  API error (the server's problem details are printed: title, detail and each field)
-          3  machine failed (its state message is printed)
-          4  timeout (the machine did not reach the state in time)
+          3  machine failed (its state message is printed), or the rollout waited for failed or was stopped
+          4  timeout (the machine or rollout did not get there in time)
           5  cannot connect to the server
           130 interrupted by Ctrl+C (events watch exits 0)
         """;

@@ -15,10 +15,11 @@ public sealed record ObjectKind(string Name, Type ClrType)
     public static readonly ObjectKind Images = new("images", typeof(Image));
     public static readonly ObjectKind Users = new("users", typeof(User));
     public static readonly ObjectKind Tokens = new("tokens", typeof(ApiToken));
+    public static readonly ObjectKind Rollouts = new("rollouts", typeof(Rollout));
 
     /// <summary>Kinds kept as JSON documents. Leases and events have tables of their own.</summary>
     public static IReadOnlyList<ObjectKind> Documents { get; } =
-        [Machines, Profiles, Params, BootEnvs, Templates, Subnets, Reservations, Images, Users, Tokens];
+        [Machines, Profiles, Params, BootEnvs, Templates, Subnets, Reservations, Images, Users, Tokens, Rollouts];
 
     public static ObjectKind? Find(string name) =>
         Documents.FirstOrDefault(k => string.Equals(k.Name, name, StringComparison.OrdinalIgnoreCase));

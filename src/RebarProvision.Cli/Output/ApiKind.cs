@@ -24,6 +24,13 @@ public sealed record ApiKind(string Name, string Description, string KeyField, b
         Field("SIZE", "size"), Field("NODES", "nodes"),
     ]);
 
+    public static readonly ApiKind Rollouts = new("rollouts", "Rolling reimages (started with 'machines reimage --selector'; read, stop, and delete a finished one)", "id", false,
+    [
+        Field("ID", "id"), Field("STATE", "state"), Field("BOOTENV", "bootEnv"), Field("MAX UNAVAILABLE", "maxUnavailable"),
+        new("INSTALLED", r => $"{r["machines"]?.AsArray().Count(m => m?["state"]?.ToString() == "installed") ?? 0}/{r["machines"]?.AsArray().Count ?? 0}"),
+        Field("MESSAGE", "stateMessage"),
+    ]);
+
     public static IReadOnlyList<ApiKind> All { get; } =
     [
         Machines,
@@ -45,6 +52,7 @@ public sealed record ApiKind(string Name, string Description, string KeyField, b
         new("nodes", "Nodes of the cluster, as their heartbeats say (read, and delete a dead one)", "name", false,
             [Field("NAME", "name"), Field("LIVE", "live"), Field("SELF", "self"), Field("SINGLETON", "singleton"), Field("API", "apiUrl"),
              Field("BOOT", "bootUrl"), Field("VERSION", "version"), Field("LAST SEEN", "lastSeen")]),
+        Rollouts,
         new("users", "Users: local accounts", "name", true,
             [Field("NAME", "name"), Field("ROLE", "role")]),
         new("tokens", "API tokens", "id", true,

@@ -26,6 +26,12 @@ public static class ObjectEndpoints
                 .Produces(StatusCodes.Status200OK, kind.ClrType)
                 .ProducesProblem(StatusCodes.Status404NotFound);
 
+            // Rollouts are started, driven and stopped by RolloutEndpoints and the RolloutDriver, never written as documents.
+            if (kind == ObjectKind.Rollouts)
+            {
+                continue;
+            }
+
             // Tokens are minted by TokenEndpoints, which hands out the secret.
             if (kind != ObjectKind.Tokens)
             {

@@ -14,6 +14,7 @@ using RebarProvision.Server.Leases;
 using RebarProvision.Server.Machines;
 using RebarProvision.Server.Objects;
 using RebarProvision.Server.Power;
+using RebarProvision.Server.Rollouts;
 using RebarProvision.Server.Secrets;
 using RebarProvision.Server.Tftp;
 using RebarProvision.Server.Ui;
@@ -81,6 +82,7 @@ public static class ServerHost
         builder.Services.AddPowerControl();
         builder.Services.AddHostedService<StuckMachines>().AddHostedService<StaleDiscoveries>().AddHostedService<EventRetention>()
             .AddHostedService<LeaseExpiry>();
+        builder.Services.AddSingleton<RolloutRecords>().AddSingleton<RolloutPlanner>().AddHostedService<RolloutDriver>();
         if (options.DhcpInterfaces.Count > 0)
         {
             builder.Services.AddDhcpServer(DhcpOptionsFrom(options));
@@ -117,6 +119,7 @@ public static class ServerHost
         // Every /api/v1 route gets its policy from ApiAccess's table; /healthz and /readyz stay open for probes.
         var group = app.MapGroup("/api/v1").AddEndpointFilter<ProblemFilter>().WithMetadata(api).RequireApiAccess();
         group.MapTokenEndpoints();
+        group.MapRolloutEndpoints();
         group.MapMachineActionEndpoints();
         group.MapObjectEndpoints();
         group.MapLeaseEndpoints();

@@ -1,0 +1,56 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace RebarProvision.Server.Tests;
+
+/// <summary>
+/// Machines for rolling-reimage tests: an <c>installer</c> bootenv whose boot script hands the machine its callback
+/// URL and token (as the shipped bootenvs do), a profile, and machines in it that start out installed.
+/// </summary>
+public sealed class SimulatedFleet
+{
+    public const string BootEnv = "installer";
+
+    private SimulatedFleet(IReadOnlyList<string> names, Dictionary<string, string> uuids)
+    {
+        Names = names;
+        Uuids = uuids;
+    }
+
+    /// <summary>m1, m2, ... in the order a rollout takes them.</summary>
+    public IReadOnlyList<string> Names { get; }
+
+    /// <summary>Name to uuid.</summary>
+    public IReadOnlyDictionary<string, string> Uuids { get; }
+
+    public static async Task<SimulatedFleet> CreateAsync(HttpClient api, int count, string profile = "k8s-workers")
+    {
+        // The boot script the machine fetches, unless the server has the shipped one (409).
+        var template = await api.PostAsync("templates", new StringContent(
+            """{"name":"default-ipxe","contents":"#!ipxe\nkernel {{ boot.kernel.url }} {{ boot.params }}\nboot\n"}""", Encoding.UTF8, "application/json"));
+        Assert.True(template.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict, $"POST templates: {(int)template.StatusCode}");
+        await PostAsync(api, "bootenvs", $$$"""
+            {"name":"{{{BootEnv}}}","kernel":"vmlinuz","bootParams":"callback={{ env.machine_url }}/callback?token={{ token }}"}
+            """);
+        await PostAsync(api, "profiles", $$"""{"name":"{{profile}}"}""");
+        var names = Enumerable.Range(1, count).Select(i => $"m{i}").ToList();
+        var uuids = new Dictionary<string, string>();
+        foreach (var name in names)
+        {
+            var created = await PostAsync(api, "machines", $$"""{"name":"{{name}}","bootEnv":"{{BootEnv}}","profiles":["{{profile}}"]}""");
+            uuids[name] = created["uuid"]!.GetValue<string>();
+            // Installed before the rollout, as a running cluster's machines are.
+            await PostAsync(api, $"machines/{name}/callback", """{"status":"installed"}""", HttpStatusCode.OK);
+        }
+        return new SimulatedFleet(names, uuids);
+    }
+
+    private static async Task<JsonNode> PostAsync(HttpClient api, string path, string json, HttpStatusCode expected = HttpStatusCode.Created)
+    {
+        var response = await api.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+        Assert.True(response.StatusCode == expected, $"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<JsonNode>())!;
+    }
+}
