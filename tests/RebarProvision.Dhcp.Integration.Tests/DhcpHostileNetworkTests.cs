@@ -23,6 +23,9 @@ public sealed class DhcpHostileNetworkTests : IAsyncLifetime
     private TempStore _temp = null!;
     private DhcpResponder _responder = null!;
 
+    /// <summary>Every unknown-machine path a responder of this test was built with; disposed with the test.</summary>
+    private readonly List<RebarProvision.Server.Machines.Discovery> _discoveries = [];
+
     private IStore Store => _temp.Store;
 
     public async Task InitializeAsync()
@@ -36,6 +39,7 @@ public sealed class DhcpHostileNetworkTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        _discoveries.ForEach(d => d.Dispose());
         _metrics.Dispose();
         await _temp.DisposeAsync();
     }
@@ -195,8 +199,12 @@ public sealed class DhcpHostileNetworkTests : IAsyncLifetime
         Assert.Equal(["relays[1]"], subnet.Validate().Select(e => e.Field));
     }
 
-    private async Task<DhcpResponder> ResponderAsync() =>
-        new(Store, await ServerDiscovery.CreateAsync(Store, _time), new LoneNode(), _options, _metrics, _time, _log);
+    private async Task<DhcpResponder> ResponderAsync()
+    {
+        var discovery = await ServerDiscovery.CreateAsync(Store, _time);
+        _discoveries.Add(discovery);
+        return new(Store, discovery, new LoneNode(), _options, _metrics, _time, _log);
+    }
 
     private static DhcpMessage Selecting(string mac, uint address) => Request(mac, 5, o =>
     {

@@ -21,6 +21,9 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     private SettablePeers _peers = new(DhcpShare.All);
     private DhcpResponder _responder = null!;
 
+    /// <summary>Every unknown-machine path a responder of this test was built with; disposed with the test.</summary>
+    private readonly List<RebarProvision.Server.Machines.Discovery> _discoveries = [];
+
     private IStore Store => _temp.Store;
 
     public async Task InitializeAsync()
@@ -33,6 +36,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        _discoveries.ForEach(d => d.Dispose());
         _metrics.Dispose();
         await _temp.DisposeAsync();
     }
@@ -408,7 +412,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     [Fact]
     public async Task A_flood_of_unknown_pxe_macs_creates_only_the_rate_limited_number_of_machines()
     {
-        var responder = await ResponderAsync(ServerDiscovery.CreateAsync(Store, _time, ratePerSecond: 1, burst: 20));
+        var responder = await ResponderAsync(ratePerSecond: 1, burst: 20);
         var clock = Stopwatch.StartNew();
         await Store.Objects.CreateAsync(new Subnet { Name = "proxied", Cidr = "10.5.0.0/24", Proxy = true });
         var proxied = new DhcpReceiveContext(Ip("10.5.0.1"), Ip("10.5.0.1"));
@@ -425,7 +429,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     [Fact]
     public async Task Past_the_cap_on_unclaimed_discovered_machines_unknown_pxe_machines_are_neither_created_nor_booted()
     {
-        var responder = await ResponderAsync(ServerDiscovery.CreateAsync(Store, _time, maxUnclaimed: 3));
+        var responder = await ResponderAsync(maxUnclaimed: 3);
         await Store.Objects.CreateAsync(new Subnet { Name = "proxied", Cidr = "10.5.0.0/24", Proxy = true });
         var proxied = new DhcpReceiveContext(Ip("10.5.0.1"), Ip("10.5.0.1"));
         var booted = 0;
@@ -450,9 +454,9 @@ public sealed class DhcpResponderTests : IAsyncLifetime
         _time.Advance(TimeSpan.FromDays(6));
         await discovery.FindOrDiscoverAsync("02:00:00:00:00:02");
         _time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
-        var job = new RebarProvision.Server.Machines.StaleDiscoveries(inventory, new RebarProvision.Server.Configuration.ServerOptions(), _time,
-            NullLogger<RebarProvision.Server.Machines.StaleDiscoveries>.Instance,
-            new RebarProvision.Server.Cluster.SingletonWork(null, NullLogger<RebarProvision.Server.Cluster.SingletonWork>.Instance));
+        using var singleton = new RebarProvision.Server.Cluster.SingletonWork(null, NullLogger<RebarProvision.Server.Cluster.SingletonWork>.Instance);
+        using var job = new RebarProvision.Server.Machines.StaleDiscoveries(inventory, new RebarProvision.Server.Configuration.ServerOptions(), _time,
+            NullLogger<RebarProvision.Server.Machines.StaleDiscoveries>.Instance, singleton);
 
         Assert.Equal(1, await job.RunOnceAsync(CancellationToken.None));
         Assert.Null(await Store.Objects.FindMachineByMacAsync("02:00:00:00:00:01"));
@@ -462,7 +466,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     [Fact]
     public async Task Under_the_ignore_policy_unknown_machines_get_an_address_but_no_boot_file()
     {
-        var responder = await ResponderAsync(ServerDiscovery.CreateAsync(Store, _time, policy: "ignore"));
+        var responder = await ResponderAsync(policy: "ignore");
 
         var offer = await responder.RespondAsync(Discover(Mac, options: Pxe(0)), OnLab);
 
@@ -523,8 +527,12 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     }
 
     /// <summary>The responder as the server builds it, with the server's unknown-machine path (<see cref="ServerDiscovery"/>).</summary>
-    private async Task<DhcpResponder> ResponderAsync(Task<RebarProvision.Server.Machines.Discovery>? discovery = null) =>
-        new(Store, await (discovery ?? ServerDiscovery.CreateAsync(Store, _time)), _peers, _options, _metrics, _time, NullLogger<DhcpResponder>.Instance);
+    private async Task<DhcpResponder> ResponderAsync(string policy = "discovery", int ratePerSecond = 20, int burst = 200, int maxUnclaimed = 1000)
+    {
+        var discovery = await ServerDiscovery.CreateAsync(Store, _time, policy, ratePerSecond, burst, maxUnclaimed);
+        _discoveries.Add(discovery);
+        return new(Store, discovery, _peers, _options, _metrics, _time, NullLogger<DhcpResponder>.Instance);
+    }
 
     private async Task<DhcpReply> FullExchangeAsync(string mac)
     {
