@@ -6,4 +6,11 @@ namespace RebarProvision.Dhcp.Server;
 /// <param name="ProxyPort">The request came to the PXE boot server port (4011), not 67.</param>
 /// <param name="SenderAddress">The datagram's source address (host order).</param>
 /// <param name="SenderPort">The datagram's source port.</param>
-public sealed record DhcpReceiveContext(uint InterfaceAddress, uint ServerAddress, bool ProxyPort = false, uint SenderAddress = 0, int SenderPort = 68);
+public sealed record DhcpReceiveContext(uint InterfaceAddress, uint ServerAddress, bool ProxyPort, uint SenderAddress, int SenderPort)
+{
+    /// <summary>
+    /// A request broadcast to port 67 of the interface with <paramref name="interfaceAddress"/> by a client that has
+    /// no address yet (from 0.0.0.0:68, RFC 2131 §4.1), answered as that interface's address.
+    /// </summary>
+    public static DhcpReceiveContext Broadcast(uint interfaceAddress) => new(interfaceAddress, interfaceAddress, ProxyPort: false, SenderAddress: 0, SenderPort: 68);
+}

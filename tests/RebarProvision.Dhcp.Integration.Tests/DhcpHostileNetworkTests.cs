@@ -14,11 +14,12 @@ namespace RebarProvision.Dhcp.Integration.Tests;
 /// </summary>
 public sealed class DhcpHostileNetworkTests : IAsyncLifetime
 {
-    private static readonly DhcpReceiveContext OnLab = new(Ip("10.0.0.1"), Ip("10.0.0.1"));
+    private static readonly DhcpReceiveContext OnLab = DhcpReceiveContext.Broadcast(Ip("10.0.0.1"));
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly DhcpServiceOptions _options = new() { Node = "n1", RefreshSeconds = 0, HttpPort = 8091 };
-    private readonly DhcpMetrics _metrics = new();
+    private readonly TestMeters _meters = new();
+    private readonly DhcpMetrics _metrics;
     private readonly ListLogger<DhcpResponder> _log = new();
     private TempStore _temp = null!;
     private DhcpResponder _responder = null!;
@@ -27,6 +28,11 @@ public sealed class DhcpHostileNetworkTests : IAsyncLifetime
     private readonly List<RebarProvision.Server.Machines.Discovery> _discoveries = [];
 
     private IStore Store => _temp.Store;
+
+    public DhcpHostileNetworkTests()
+    {
+        _metrics = _meters.Dhcp();
+    }
 
     public async Task InitializeAsync()
     {
@@ -40,7 +46,7 @@ public sealed class DhcpHostileNetworkTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _discoveries.ForEach(d => d.Dispose());
-        _metrics.Dispose();
+        _meters.Dispose();
         await _temp.DisposeAsync();
     }
 

@@ -12,11 +12,12 @@ namespace RebarProvision.Dhcp.Integration.Tests;
 public sealed class DhcpResponderTests : IAsyncLifetime
 {
     private const string Mac = "52:54:00:00:00:01";
-    private static readonly DhcpReceiveContext OnLab = new(Ip("10.0.0.1"), Ip("10.0.0.1"));
+    private static readonly DhcpReceiveContext OnLab = DhcpReceiveContext.Broadcast(Ip("10.0.0.1"));
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly DhcpServiceOptions _options = new() { Node = "n1", RefreshSeconds = 0, HttpPort = 8091 };
-    private readonly DhcpMetrics _metrics = new();
+    private readonly TestMeters _meters = new();
+    private readonly DhcpMetrics _metrics;
     private TempStore _temp = null!;
     private SettablePeers _peers = new(DhcpShare.All);
     private DhcpResponder _responder = null!;
@@ -25,6 +26,11 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     private readonly List<RebarProvision.Server.Machines.Discovery> _discoveries = [];
 
     private IStore Store => _temp.Store;
+
+    public DhcpResponderTests()
+    {
+        _metrics = _meters.Dhcp();
+    }
 
     public async Task InitializeAsync()
     {
@@ -37,7 +43,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _discoveries.ForEach(d => d.Dispose());
-        _metrics.Dispose();
+        _meters.Dispose();
         await _temp.DisposeAsync();
     }
 
@@ -415,7 +421,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
         var responder = await ResponderAsync(ratePerSecond: 1, burst: 20);
         var clock = Stopwatch.StartNew();
         await Store.Objects.CreateAsync(new Subnet { Name = "proxied", Cidr = "10.5.0.0/24", Proxy = true });
-        var proxied = new DhcpReceiveContext(Ip("10.5.0.1"), Ip("10.5.0.1"));
+        var proxied = DhcpReceiveContext.Broadcast(Ip("10.5.0.1"));
         for (var i = 0; i < 200; i++)
         {
             var offer = await responder.RespondAsync(Discover($"02:00:00:00:{i / 256:x2}:{i % 256:x2}", (uint)i, Pxe(0)), proxied);
@@ -431,7 +437,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     {
         var responder = await ResponderAsync(maxUnclaimed: 3);
         await Store.Objects.CreateAsync(new Subnet { Name = "proxied", Cidr = "10.5.0.0/24", Proxy = true });
-        var proxied = new DhcpReceiveContext(Ip("10.5.0.1"), Ip("10.5.0.1"));
+        var proxied = DhcpReceiveContext.Broadcast(Ip("10.5.0.1"));
         var booted = 0;
         for (var i = 0; i < 10; i++)
         {
@@ -480,7 +486,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     public async Task A_proxy_subnet_answers_pxe_clients_without_an_address_and_is_silent_to_others()
     {
         await Store.Objects.CreateAsync(new Subnet { Name = "proxied", Cidr = "10.5.0.0/24", Proxy = true });
-        var context = new DhcpReceiveContext(Ip("10.5.0.1"), Ip("10.5.0.1"));
+        var context = DhcpReceiveContext.Broadcast(Ip("10.5.0.1"));
 
         var pxe = await _responder.RespondAsync(Discover(Mac, options: Pxe(0)), context);
         var plain = await _responder.RespondAsync(Discover("52:54:00:00:00:02"), context);
@@ -510,7 +516,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     public async Task An_unmanaged_subnet_never_hands_out_addresses()
     {
         await Store.Objects.CreateAsync(new Subnet { Name = "unmanaged", Cidr = "10.6.0.0/24", ActiveStart = "10.6.0.10", ActiveEnd = "10.6.0.20", Unmanaged = true });
-        var context = new DhcpReceiveContext(Ip("10.6.0.1"), Ip("10.6.0.1"));
+        var context = DhcpReceiveContext.Broadcast(Ip("10.6.0.1"));
 
         var pxe = await _responder.RespondAsync(Discover(Mac, options: Pxe(0)), context);
         var plain = await _responder.RespondAsync(Discover("52:54:00:00:00:02"), context);
@@ -522,7 +528,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     [Fact]
     public async Task Requests_from_networks_we_do_not_serve_are_not_answered()
     {
-        var context = new DhcpReceiveContext(Ip("172.16.0.1"), Ip("172.16.0.1"));
+        var context = DhcpReceiveContext.Broadcast(Ip("172.16.0.1"));
         Assert.Null(await _responder.RespondAsync(Discover(Mac), context));
     }
 
