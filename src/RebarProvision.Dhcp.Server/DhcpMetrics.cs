@@ -7,7 +7,7 @@ namespace RebarProvision.Dhcp.Server;
 /// Packets by message type and outcome, and allocation latency (DESIGN §10), on the meter "RebarProvision.Dhcp".
 /// Tag values are strings made once per enum value, not per packet.
 /// </summary>
-public sealed class DhcpMetrics : IDisposable
+public sealed class DhcpMetrics
 {
     public const string MeterName = "RebarProvision.Dhcp";
 
@@ -22,15 +22,19 @@ public sealed class DhcpMetrics : IDisposable
     private readonly Counter<long> _packets;
     private readonly Histogram<double> _allocation;
 
-    public DhcpMetrics()
-        : this(MeterName)
+    /// <summary>
+    /// The server's packets, on the host's own "RebarProvision.Dhcp" meter: the factory (the host's, or a test's)
+    /// owns and disposes it, and two hosts in one process count apart.
+    /// </summary>
+    public DhcpMetrics(IMeterFactory meters)
+        : this(meters.Create(MeterName))
     {
     }
 
-    /// <param name="meterName">Another meter than the exported one, for packets that are not the server's (the warm-up).</param>
-    internal DhcpMetrics(string meterName)
+    /// <param name="meter">A meter its creator owns and disposes: the warm-up's, which /metrics does not export.</param>
+    internal DhcpMetrics(Meter meter)
     {
-        Meter = new Meter(meterName);
+        Meter = meter;
         _packets = Meter.CreateCounter<long>("rebar_dhcp_packets", description: "DHCP packets by message type and outcome");
         _allocation = Meter.CreateHistogram<double>("rebar_dhcp_allocation_seconds", unit: "s", description: "Time to choose and claim an address");
     }
@@ -44,8 +48,6 @@ public sealed class DhcpMetrics : IDisposable
         Add(type is >= DhcpMessageType.Discover and <= DhcpMessageType.Inform ? TypeNames[(int)type] : TypeNames[0], outcome);
 
     public void Allocation(TimeSpan elapsed) => _allocation.Record(elapsed.TotalSeconds);
-
-    public void Dispose() => Meter.Dispose();
 
     private void Add(string type, DhcpOutcome outcome) =>
         _packets.Add(1, new KeyValuePair<string, object?>("type", type), new KeyValuePair<string, object?>("outcome", OutcomeNames[(int)outcome]));

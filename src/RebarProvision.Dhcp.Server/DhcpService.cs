@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
@@ -106,9 +107,10 @@ public sealed class DhcpService : BackgroundService
                 CloseListeners();
                 throw;
             }
+#pragma warning disable CA1031 // Only the first packets' speed depends on the warm-up: whatever fails in it, serve without it.
             catch (Exception e)
+#pragma warning restore CA1031
             {
-                // Only the first packets' speed depends on it.
                 _logger.LogWarning(e, "DHCP: the warm-up failed; serving without it");
             }
         }
@@ -203,6 +205,7 @@ public sealed class DhcpService : BackgroundService
         base.Dispose();
     }
 
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "The receive loop: a bug met answering one datagram is counted and logged, and the loop goes on.")]
     private void Receive(DhcpListener listener, CancellationToken stoppingToken)
     {
         // One receive buffer per thread, larger than any datagram we accept, so oversized ones are seen whole and counted.
@@ -251,6 +254,7 @@ public sealed class DhcpService : BackgroundService
         }
     }
 
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Per datagram: what the responder throws is counted and reported by Failed, never the end of the receive loop.")]
     private void Handle(DhcpListener listener, ReadOnlySpan<byte> datagram, uint senderAddress, int senderPort, byte[] output, CancellationToken stoppingToken)
     {
         if (!DhcpMessage.TryParse(datagram, out var request, out var error))
@@ -290,6 +294,7 @@ public sealed class DhcpService : BackgroundService
     }
 
     /// <summary>The reply of a request whose store call did not answer at once, sent when it does.</summary>
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Per datagram: nothing awaits this task, so what the store call threw is counted and reported by Failed here.")]
     private async Task FinishAsync(DhcpListener listener, DhcpMessage request, ValueTask<DhcpReply?> answer, CancellationToken stoppingToken)
     {
         var output = ArrayPool<byte>.Shared.Rent(MaxDatagram);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -52,9 +53,10 @@ internal static class DhcpWarmUp
                 await store.MigrateAsync(cancellationToken);
                 await store.Objects.CreateAsync(new Subnet { Name = "warm-up", Cidr = "198.18.0.0/15", ActiveStart = "198.18.0.10", ActiveEnd = "198.19.255.250", LeaseTime = 600 }, cancellationToken);
                 // Not a "RebarProvision.*" meter: /metrics must not count these packets.
-                using var metrics = new DhcpMetrics("rebar-dhcp-warm-up");
+                using var meter = new Meter("rebar-dhcp-warm-up");
+                var metrics = new DhcpMetrics(meter);
                 var responder = new DhcpResponder(store, new NoUnknownMachines(), new LoneNode(), new DhcpServiceOptions { Node = options.Node }, metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
-                var context = new DhcpReceiveContext(Server, Server);
+                var context = DhcpReceiveContext.Broadcast(Server);
                 var datagram = new byte[DhcpService.MaxDatagram];
                 var compiled = JitInfo.GetCompiledMethodCount();
                 var rounds = 0;

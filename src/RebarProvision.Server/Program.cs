@@ -41,7 +41,9 @@ public static class Program
             logger.Fatal("{Message}", e.Message);
             return 2;
         }
+#pragma warning disable CA1031 // The process's outermost boundary: whatever ended it is logged as fatal and becomes exit code 1.
         catch (Exception e)
+#pragma warning restore CA1031
         {
             logger.Fatal(e, "rebar-provision could not start: {Message}", e.Message);
             return 1;

@@ -22,7 +22,8 @@ public sealed class AnsibleInventoryTests : CliTest
             ("machines", $$$"""{"name":"web-1","hardwareAddrs":["{{{Mac}}}"],"bootEnv":"flatcar","profiles":["web-tier"],"params":{"root/password":"s3cret-value"}}"""),
         })
         {
-            var response = await Server.Api.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+            using var body = new StringContent(json, Encoding.UTF8, "application/json");
+            var response = await Server.Api.PostAsync(path, body);
             Assert.True(response.IsSuccessStatusCode, $"{path}: {await response.Content.ReadAsStringAsync()}");
         }
     }

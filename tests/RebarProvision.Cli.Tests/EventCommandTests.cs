@@ -35,8 +35,8 @@ public sealed class EventCommandTests : CliTest
     [Fact]
     public async Task Watch_prints_each_matching_event_as_it_happens_until_cancelled()
     {
-        var stdout = new CapturedOutput();
-        var stderr = new CapturedOutput();
+        using var stdout = new CapturedOutput();
+        using var stderr = new CapturedOutput();
         using var stop = new CancellationTokenSource();
         var watch = Program.RunAsync(["events", "watch", "--kind", "profile.*"], stdout, stderr, Cli.Environment(), stop.Token);
         await WaitUntilWatchingAsync(stdout);
@@ -58,9 +58,10 @@ public sealed class EventCommandTests : CliTest
     [Fact]
     public async Task Watch_with_json_output_prints_one_JSON_event_per_line()
     {
-        var stdout = new CapturedOutput();
+        using var stdout = new CapturedOutput();
         using var stop = new CancellationTokenSource();
-        var watch = Program.RunAsync(["events", "watch", "-o", "json", "--kind", "profile.*"], stdout, new CapturedOutput(), Cli.Environment(), stop.Token);
+        using var stderr = new CapturedOutput();
+        var watch = Program.RunAsync(["events", "watch", "-o", "json", "--kind", "profile.*"], stdout, stderr, Cli.Environment(), stop.Token);
         await WaitUntilWatchingAsync(stdout);
 
         (await Cli.RunAsync("profiles", "create", "-f", File("p.yaml", "name: rack1\n"))).Expect(0);

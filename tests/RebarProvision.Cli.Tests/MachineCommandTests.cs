@@ -25,7 +25,8 @@ public sealed class MachineCommandTests : CliTest
             Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), "the reimage never put the machine into provisioning");
             await Task.Delay(50);
         }
-        var response = await Server.Api.PostAsync($"machines/{uuid}/callback", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        using var callback = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        var response = await Server.Api.PostAsync($"machines/{uuid}/callback", callback);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 

@@ -13,7 +13,8 @@ public sealed class MachineShowTests : CliTest
             ("machines", """{"name":"m-1","hardwareAddrs":["52:54:00:cc:00:01"],"bootEnv":"half"}"""),
         })
         {
-            var response = await Server.Api.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+            using var body = new StringContent(json, Encoding.UTF8, "application/json");
+            var response = await Server.Api.PostAsync(path, body);
             Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         }
 
@@ -32,7 +33,8 @@ public sealed class MachineShowTests : CliTest
             ("machines", """{"name":"m-2","hardwareAddrs":["52:54:00:cc:00:02"],"bootEnv":"local"}"""),
         })
         {
-            var response = await Server.Api.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+            using var body = new StringContent(json, Encoding.UTF8, "application/json");
+            var response = await Server.Api.PostAsync(path, body);
             Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         }
 

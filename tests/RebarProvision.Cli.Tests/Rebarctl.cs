@@ -25,8 +25,8 @@ public sealed class Rebarctl(Dictionary<string, string> variables, string config
 
     public async Task<CliRun> RunWithInputAsync(string stdin, params string[] args)
     {
-        var stdout = new CapturedOutput();
-        var stderr = new CapturedOutput();
+        using var stdout = new CapturedOutput();
+        using var stderr = new CapturedOutput();
         var code = await Program.RunAsync(args, stdout, stderr, Environment(stdin));
         return new CliRun(code, stdout.ToString(), stderr.ToString());
     }

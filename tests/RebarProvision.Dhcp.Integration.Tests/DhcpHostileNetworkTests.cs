@@ -14,16 +14,25 @@ namespace RebarProvision.Dhcp.Integration.Tests;
 /// </summary>
 public sealed class DhcpHostileNetworkTests : IAsyncLifetime
 {
-    private static readonly DhcpReceiveContext OnLab = new(Ip("10.0.0.1"), Ip("10.0.0.1"));
+    private static readonly DhcpReceiveContext OnLab = DhcpReceiveContext.Broadcast(Ip("10.0.0.1"));
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly DhcpServiceOptions _options = new() { Node = "n1", RefreshSeconds = 0, HttpPort = 8091 };
-    private readonly DhcpMetrics _metrics = new();
+    private readonly TestMeters _meters = new();
+    private readonly DhcpMetrics _metrics;
     private readonly ListLogger<DhcpResponder> _log = new();
     private TempStore _temp = null!;
     private DhcpResponder _responder = null!;
 
+    /// <summary>Every unknown-machine path a responder of this test was built with; disposed with the test.</summary>
+    private readonly List<RebarProvision.Server.Machines.Discovery> _discoveries = [];
+
     private IStore Store => _temp.Store;
+
+    public DhcpHostileNetworkTests()
+    {
+        _metrics = _meters.Dhcp();
+    }
 
     public async Task InitializeAsync()
     {
@@ -36,7 +45,8 @@ public sealed class DhcpHostileNetworkTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _metrics.Dispose();
+        _discoveries.ForEach(d => d.Dispose());
+        _meters.Dispose();
         await _temp.DisposeAsync();
     }
 
@@ -195,8 +205,12 @@ public sealed class DhcpHostileNetworkTests : IAsyncLifetime
         Assert.Equal(["relays[1]"], subnet.Validate().Select(e => e.Field));
     }
 
-    private async Task<DhcpResponder> ResponderAsync() =>
-        new(Store, await ServerDiscovery.CreateAsync(Store, _time), new LoneNode(), _options, _metrics, _time, _log);
+    private async Task<DhcpResponder> ResponderAsync()
+    {
+        var discovery = await ServerDiscovery.CreateAsync(Store, _time);
+        _discoveries.Add(discovery);
+        return new(Store, discovery, new LoneNode(), _options, _metrics, _time, _log);
+    }
 
     private static DhcpMessage Selecting(string mac, uint address) => Request(mac, 5, o =>
     {

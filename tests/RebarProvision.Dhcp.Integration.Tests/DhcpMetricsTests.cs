@@ -11,7 +11,8 @@ public sealed class DhcpMetricsTests
     public async Task Packets_are_counted_by_type_and_outcome_and_allocations_are_timed()
     {
         await using var temp = await TempStore.CreateAsync(null, TempStore.Subnet("lab", "10.0.0.0/24", "10.0.0.100", "10.0.0.110"));
-        using var metrics = new DhcpMetrics();
+        using var meters = new TestMeters();
+        var metrics = meters.Dhcp();
         var counted = new List<(string Type, string Outcome)>();
         var allocations = 0;
         using var listener = new MeterListener();
@@ -38,11 +39,12 @@ public sealed class DhcpMetricsTests
             }
         });
         listener.Start();
-        var responder = new DhcpResponder(temp.Store, await ServerDiscovery.CreateAsync(temp.Store, TimeProvider.System), new LoneNode(), new DhcpServiceOptions(), metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
-        var context = new DhcpReceiveContext(Ip("10.0.0.1"), Ip("10.0.0.1"));
+        using var discovery = await ServerDiscovery.CreateAsync(temp.Store, TimeProvider.System);
+        var responder = new DhcpResponder(temp.Store, discovery, new LoneNode(), new DhcpServiceOptions(), metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
+        var context = DhcpReceiveContext.Broadcast(Ip("10.0.0.1"));
 
         await responder.RespondAsync(Discover("52:54:00:00:00:01"), context);
-        await responder.RespondAsync(Discover("52:54:00:00:00:02"), new DhcpReceiveContext(Ip("172.16.0.1"), Ip("172.16.0.1")));
+        await responder.RespondAsync(Discover("52:54:00:00:00:02"), DhcpReceiveContext.Broadcast(Ip("172.16.0.1")));
 
         Assert.Equal(DhcpMetrics.MeterName, metrics.Meter.Name);
         Assert.Contains(("discover", "offer"), counted);

@@ -12,16 +12,25 @@ namespace RebarProvision.Dhcp.Integration.Tests;
 public sealed class DhcpResponderTests : IAsyncLifetime
 {
     private const string Mac = "52:54:00:00:00:01";
-    private static readonly DhcpReceiveContext OnLab = new(Ip("10.0.0.1"), Ip("10.0.0.1"));
+    private static readonly DhcpReceiveContext OnLab = DhcpReceiveContext.Broadcast(Ip("10.0.0.1"));
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly DhcpServiceOptions _options = new() { Node = "n1", RefreshSeconds = 0, HttpPort = 8091 };
-    private readonly DhcpMetrics _metrics = new();
+    private readonly TestMeters _meters = new();
+    private readonly DhcpMetrics _metrics;
     private TempStore _temp = null!;
     private SettablePeers _peers = new(DhcpShare.All);
     private DhcpResponder _responder = null!;
 
+    /// <summary>Every unknown-machine path a responder of this test was built with; disposed with the test.</summary>
+    private readonly List<RebarProvision.Server.Machines.Discovery> _discoveries = [];
+
     private IStore Store => _temp.Store;
+
+    public DhcpResponderTests()
+    {
+        _metrics = _meters.Dhcp();
+    }
 
     public async Task InitializeAsync()
     {
@@ -33,7 +42,8 @@ public sealed class DhcpResponderTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _metrics.Dispose();
+        _discoveries.ForEach(d => d.Dispose());
+        _meters.Dispose();
         await _temp.DisposeAsync();
     }
 
@@ -408,10 +418,10 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     [Fact]
     public async Task A_flood_of_unknown_pxe_macs_creates_only_the_rate_limited_number_of_machines()
     {
-        var responder = await ResponderAsync(ServerDiscovery.CreateAsync(Store, _time, ratePerSecond: 1, burst: 20));
+        var responder = await ResponderAsync(ratePerSecond: 1, burst: 20);
         var clock = Stopwatch.StartNew();
         await Store.Objects.CreateAsync(new Subnet { Name = "proxied", Cidr = "10.5.0.0/24", Proxy = true });
-        var proxied = new DhcpReceiveContext(Ip("10.5.0.1"), Ip("10.5.0.1"));
+        var proxied = DhcpReceiveContext.Broadcast(Ip("10.5.0.1"));
         for (var i = 0; i < 200; i++)
         {
             var offer = await responder.RespondAsync(Discover($"02:00:00:00:{i / 256:x2}:{i % 256:x2}", (uint)i, Pxe(0)), proxied);
@@ -425,9 +435,9 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     [Fact]
     public async Task Past_the_cap_on_unclaimed_discovered_machines_unknown_pxe_machines_are_neither_created_nor_booted()
     {
-        var responder = await ResponderAsync(ServerDiscovery.CreateAsync(Store, _time, maxUnclaimed: 3));
+        var responder = await ResponderAsync(maxUnclaimed: 3);
         await Store.Objects.CreateAsync(new Subnet { Name = "proxied", Cidr = "10.5.0.0/24", Proxy = true });
-        var proxied = new DhcpReceiveContext(Ip("10.5.0.1"), Ip("10.5.0.1"));
+        var proxied = DhcpReceiveContext.Broadcast(Ip("10.5.0.1"));
         var booted = 0;
         for (var i = 0; i < 10; i++)
         {
@@ -450,9 +460,9 @@ public sealed class DhcpResponderTests : IAsyncLifetime
         _time.Advance(TimeSpan.FromDays(6));
         await discovery.FindOrDiscoverAsync("02:00:00:00:00:02");
         _time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
-        var job = new RebarProvision.Server.Machines.StaleDiscoveries(inventory, new RebarProvision.Server.Configuration.ServerOptions(), _time,
-            NullLogger<RebarProvision.Server.Machines.StaleDiscoveries>.Instance,
-            new RebarProvision.Server.Cluster.SingletonWork(null, NullLogger<RebarProvision.Server.Cluster.SingletonWork>.Instance));
+        using var singleton = new RebarProvision.Server.Cluster.SingletonWork(null, NullLogger<RebarProvision.Server.Cluster.SingletonWork>.Instance);
+        using var job = new RebarProvision.Server.Machines.StaleDiscoveries(inventory, new RebarProvision.Server.Configuration.ServerOptions(), _time,
+            NullLogger<RebarProvision.Server.Machines.StaleDiscoveries>.Instance, singleton);
 
         Assert.Equal(1, await job.RunOnceAsync(CancellationToken.None));
         Assert.Null(await Store.Objects.FindMachineByMacAsync("02:00:00:00:00:01"));
@@ -462,7 +472,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     [Fact]
     public async Task Under_the_ignore_policy_unknown_machines_get_an_address_but_no_boot_file()
     {
-        var responder = await ResponderAsync(ServerDiscovery.CreateAsync(Store, _time, policy: "ignore"));
+        var responder = await ResponderAsync(policy: "ignore");
 
         var offer = await responder.RespondAsync(Discover(Mac, options: Pxe(0)), OnLab);
 
@@ -476,7 +486,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     public async Task A_proxy_subnet_answers_pxe_clients_without_an_address_and_is_silent_to_others()
     {
         await Store.Objects.CreateAsync(new Subnet { Name = "proxied", Cidr = "10.5.0.0/24", Proxy = true });
-        var context = new DhcpReceiveContext(Ip("10.5.0.1"), Ip("10.5.0.1"));
+        var context = DhcpReceiveContext.Broadcast(Ip("10.5.0.1"));
 
         var pxe = await _responder.RespondAsync(Discover(Mac, options: Pxe(0)), context);
         var plain = await _responder.RespondAsync(Discover("52:54:00:00:00:02"), context);
@@ -506,7 +516,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     public async Task An_unmanaged_subnet_never_hands_out_addresses()
     {
         await Store.Objects.CreateAsync(new Subnet { Name = "unmanaged", Cidr = "10.6.0.0/24", ActiveStart = "10.6.0.10", ActiveEnd = "10.6.0.20", Unmanaged = true });
-        var context = new DhcpReceiveContext(Ip("10.6.0.1"), Ip("10.6.0.1"));
+        var context = DhcpReceiveContext.Broadcast(Ip("10.6.0.1"));
 
         var pxe = await _responder.RespondAsync(Discover(Mac, options: Pxe(0)), context);
         var plain = await _responder.RespondAsync(Discover("52:54:00:00:00:02"), context);
@@ -518,13 +528,17 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     [Fact]
     public async Task Requests_from_networks_we_do_not_serve_are_not_answered()
     {
-        var context = new DhcpReceiveContext(Ip("172.16.0.1"), Ip("172.16.0.1"));
+        var context = DhcpReceiveContext.Broadcast(Ip("172.16.0.1"));
         Assert.Null(await _responder.RespondAsync(Discover(Mac), context));
     }
 
     /// <summary>The responder as the server builds it, with the server's unknown-machine path (<see cref="ServerDiscovery"/>).</summary>
-    private async Task<DhcpResponder> ResponderAsync(Task<RebarProvision.Server.Machines.Discovery>? discovery = null) =>
-        new(Store, await (discovery ?? ServerDiscovery.CreateAsync(Store, _time)), _peers, _options, _metrics, _time, NullLogger<DhcpResponder>.Instance);
+    private async Task<DhcpResponder> ResponderAsync(string policy = "discovery", int ratePerSecond = 20, int burst = 200, int maxUnclaimed = 1000)
+    {
+        var discovery = await ServerDiscovery.CreateAsync(Store, _time, policy, ratePerSecond, burst, maxUnclaimed);
+        _discoveries.Add(discovery);
+        return new(Store, discovery, _peers, _options, _metrics, _time, NullLogger<DhcpResponder>.Instance);
+    }
 
     private async Task<DhcpReply> FullExchangeAsync(string mac)
     {

@@ -13,11 +13,16 @@ namespace RebarProvision.Dhcp.Integration.Tests;
 /// </summary>
 internal sealed class DhcpTestServer : IAsyncDisposable
 {
-    private DhcpTestServer(NetworkNamespace server, NetworkNamespace client, TempStore store, DhcpService service, DhcpMetrics metrics)
+    private readonly TestMeters _meters;
+    private readonly RebarProvision.Server.Machines.Discovery _discovery;
+
+    private DhcpTestServer(NetworkNamespace server, NetworkNamespace client, TempStore store, TestMeters meters, RebarProvision.Server.Machines.Discovery discovery, DhcpService service, DhcpMetrics metrics)
     {
         ServerNamespace = server;
         ClientNamespace = client;
         Temp = store;
+        _meters = meters;
+        _discovery = discovery;
         Service = service;
         Metrics = metrics;
     }
@@ -47,6 +52,8 @@ internal sealed class DhcpTestServer : IAsyncDisposable
         Prerequisite.RequireRoot();
         var (server, client) = NetworkNamespace.CreatePair("rd" + prefix, serverCidr, clientCidr);
         TempStore? temp = null;
+        var meters = new TestMeters();
+        RebarProvision.Server.Machines.Discovery? discovery = null;
         try
         {
             temp = await TempStore.CreateAsync(null, subnets);
@@ -54,8 +61,8 @@ internal sealed class DhcpTestServer : IAsyncDisposable
             // start thread-pool threads from it, which would inherit the namespace. DhcpWarmUpTests covers it.
             var options = new DhcpServiceOptions { Interfaces = ["vs"], Node = "test", RefreshSeconds = 1, ProxyPort = 0, WarmUp = false };
             var served = store ?? temp.Store;
-            var discovery = await ServerDiscovery.CreateAsync(temp.Store, TimeProvider.System);
-            var metrics = new DhcpMetrics();
+            discovery = await ServerDiscovery.CreateAsync(temp.Store, TimeProvider.System);
+            var metrics = meters.Dhcp();
             var responder = new DhcpResponder(served, discovery, new LoneNode(), options, metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
             var service = server.Enter(() =>
             {
@@ -63,10 +70,12 @@ internal sealed class DhcpTestServer : IAsyncDisposable
                 s.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
                 return s;
             });
-            return new DhcpTestServer(server, client, temp, service, metrics);
+            return new DhcpTestServer(server, client, temp, meters, discovery, service, metrics);
         }
         catch
         {
+            discovery?.Dispose();
+            meters.Dispose();
             if (temp is not null)
             {
                 await temp.DisposeAsync();
@@ -81,7 +90,8 @@ internal sealed class DhcpTestServer : IAsyncDisposable
     {
         await Service.StopAsync(CancellationToken.None);
         Service.Dispose();
-        Metrics.Dispose();
+        _discovery.Dispose();
+        _meters.Dispose();
         ClientNamespace.Dispose();
         ServerNamespace.Dispose();
         await Temp.DisposeAsync();

@@ -53,7 +53,7 @@ public sealed partial class MachineLifecycleTests
         Assert.Equal("LC-0001", inventoried!["inventory"]!["serial"]!.GetValue<string>());
 
         // 3. An operator assigns the installer bootenv: the machine is provisioning.
-        var patch = new HttpRequestMessage(HttpMethod.Patch, $"machines/{uuid}")
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, $"machines/{uuid}")
         {
             Content = new StringContent("""[{"op":"replace","path":"/bootEnv","value":"lc-installer"}]""", Encoding.UTF8, "application/json-patch+json"),
         };

@@ -77,7 +77,7 @@ public abstract class ApiContract : IAsyncLifetime
         Assert.Equal("application/problem+json", stale.Content.Headers.ContentType!.MediaType);
         var stalePatch = await Server.Api.PatchJsonAsync("profiles/p1", """[{"op":"replace","path":"/params/a","value":4}]""", firstTag);
         await stalePatch.Expect(HttpStatusCode.PreconditionFailed);
-        var staleDelete = new HttpRequestMessage(HttpMethod.Delete, "profiles/p1");
+        using var staleDelete = new HttpRequestMessage(HttpMethod.Delete, "profiles/p1");
         staleDelete.Headers.TryAddWithoutValidation("If-Match", firstTag);
         await (await Server.Api.SendAsync(staleDelete)).Expect(HttpStatusCode.PreconditionFailed);
 
@@ -182,13 +182,14 @@ public abstract class ApiContract : IAsyncLifetime
     {
         await (await Server.Api.PostJsonAsync("templates", """{"name":"t1","contents":"line one\nline {{ machine.name }}\n"}""")).Expect(HttpStatusCode.Created);
         await (await Server.Api.PostJsonAsync("profiles", """{"name":"global","params":{"ntp":["10.0.0.1","10.0.0.2"],"port":"8080"}}""")).Expect(HttpStatusCode.Created);
-        var export = new HttpRequestMessage(HttpMethod.Get, "content");
+        using var export = new HttpRequestMessage(HttpMethod.Get, "content");
         export.Headers.Accept.ParseAdd("application/yaml");
         var yaml = await (await (await Server.Api.SendAsync(export)).Expect(HttpStatusCode.OK)).Content.ReadAsStringAsync();
         Assert.Contains("profiles:", yaml);
 
         await using var other = await TestServer.StartAsync();
-        var import = await other.Api.PostAsync("content", new StringContent(yaml, System.Text.Encoding.UTF8, "application/yaml"));
+        using var body = new StringContent(yaml, System.Text.Encoding.UTF8, "application/yaml");
+        var import = await other.Api.PostAsync("content", body);
         await import.Expect(HttpStatusCode.OK);
         var template = await (await other.Api.GetAsync("templates/t1")).JsonAsync();
         Assert.Equal("line one\nline {{ machine.name }}\n", template["contents"]!.GetValue<string>());

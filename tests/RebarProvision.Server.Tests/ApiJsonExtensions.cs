@@ -6,27 +6,30 @@ namespace RebarProvision.Server.Tests;
 
 public static class ApiJsonExtensions
 {
-    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string path, string json) =>
-        client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
-
-    public static Task<HttpResponseMessage> PutJsonAsync(this HttpClient client, string path, string json, string? ifMatch = null)
+    public static async Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string path, string json)
     {
-        var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        if (ifMatch is not null)
-        {
-            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
-        }
-        return client.SendAsync(request);
+        using var body = new StringContent(json, Encoding.UTF8, "application/json");
+        return await client.PostAsync(path, body);
     }
 
-    public static Task<HttpResponseMessage> PatchJsonAsync(this HttpClient client, string path, string json, string? ifMatch = null)
+    public static async Task<HttpResponseMessage> PutJsonAsync(this HttpClient client, string path, string json, string? ifMatch = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Patch, path) { Content = new StringContent(json, Encoding.UTF8, "application/json-patch+json") };
+        using var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
         if (ifMatch is not null)
         {
             request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
         }
-        return client.SendAsync(request);
+        return await client.SendAsync(request);
+    }
+
+    public static async Task<HttpResponseMessage> PatchJsonAsync(this HttpClient client, string path, string json, string? ifMatch = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Patch, path) { Content = new StringContent(json, Encoding.UTF8, "application/json-patch+json") };
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+        return await client.SendAsync(request);
     }
 
     public static async Task<JsonNode> JsonAsync(this HttpResponseMessage response) =>

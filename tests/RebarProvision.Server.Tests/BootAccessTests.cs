@@ -119,15 +119,19 @@ public sealed partial class BootAccessTests : IAsyncLifetime
     {
         using var stranger = From(Stranger);
         var (_, callback) = await BootUrlsAsync();
-        await (await stranger.PostAsync(callback, Form("failed", "first try"))).Expect(HttpStatusCode.OK);
+        using var firstTry = Form("failed", "first try");
+        await (await stranger.PostAsync(callback, firstTry)).Expect(HttpStatusCode.OK);
 
         await (await _server.Api.PostAsync("machines/vm1/rotate-secret", null)).Expect(HttpStatusCode.OK);
-        await (await stranger.PostAsync(callback, Form("failed", "after rotation"))).Expect(HttpStatusCode.Unauthorized);
+        using var afterRotation = Form("failed", "after rotation");
+        await (await stranger.PostAsync(callback, afterRotation)).Expect(HttpStatusCode.Unauthorized);
 
         var (_, second) = await BootUrlsAsync();
-        await (await stranger.PostAsync(second, Form("failed", "second try"))).Expect(HttpStatusCode.OK);
+        using var secondTry = Form("failed", "second try");
+        await (await stranger.PostAsync(second, secondTry)).Expect(HttpStatusCode.OK);
         await (await _server.Api.PostJsonAsync("machines/vm1/reimage", """{"bootEnv":"tiny"}""")).Expect(HttpStatusCode.OK);
-        await (await stranger.PostAsync(second, Form("failed", "after reimage"))).Expect(HttpStatusCode.Unauthorized);
+        using var afterReimage = Form("failed", "after reimage");
+        await (await stranger.PostAsync(second, afterReimage)).Expect(HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -166,8 +170,10 @@ public sealed partial class BootAccessTests : IAsyncLifetime
         var token = callback[(callback.IndexOf("token=", StringComparison.Ordinal) + 6)..];
         for (var i = 0; i < 5; i++)
         {
-            await (await _server.Boot.PostAsync($"{machineUrl}/inventory?token={token}", Json("""{"cpus":4,"memoryKiB":8388608}"""))).Expect(HttpStatusCode.NoContent);
-            await (await _server.Boot.PostAsync(callback, Json("""{"status":"discovered","inventory":{"cpus":4,"memoryKiB":8388608}}"""))).Expect(HttpStatusCode.OK);
+            using var inventory = Json("""{"cpus":4,"memoryKiB":8388608}""");
+            await (await _server.Boot.PostAsync($"{machineUrl}/inventory?token={token}", inventory)).Expect(HttpStatusCode.NoContent);
+            using var report = Json("""{"status":"discovered","inventory":{"cpus":4,"memoryKiB":8388608}}""");
+            await (await _server.Boot.PostAsync(callback, report)).Expect(HttpStatusCode.OK);
         }
         Assert.Single(await MachineWrittenEventsAsync());
     }
@@ -179,9 +185,11 @@ public sealed partial class BootAccessTests : IAsyncLifetime
         var token = callback[(callback.IndexOf("token=", StringComparison.Ordinal) + 6)..];
         for (var i = 0; i < 10; i++)
         {
-            await (await _server.Boot.PostAsync($"{machineUrl}/inventory?token={token}", Json($$"""{"cpus":{{i}}}"""))).Expect(HttpStatusCode.NoContent);
+            using var inventory = Json($$"""{"cpus":{{i}}}""");
+            await (await _server.Boot.PostAsync($"{machineUrl}/inventory?token={token}", inventory)).Expect(HttpStatusCode.NoContent);
         }
-        var refused = await _server.Boot.PostAsync($"{machineUrl}/inventory?token={token}", Json("""{"cpus":99}"""));
+        using var tooMany = Json("""{"cpus":99}""");
+        var refused = await _server.Boot.PostAsync($"{machineUrl}/inventory?token={token}", tooMany);
         await refused.Expect(HttpStatusCode.TooManyRequests);
         Assert.NotNull(refused.Headers.RetryAfter);
         Assert.Equal(10, (await MachineWrittenEventsAsync()).Count);
@@ -190,14 +198,17 @@ public sealed partial class BootAccessTests : IAsyncLifetime
     [Fact]
     public async Task A_token_with_an_expiry_beyond_any_date_is_refused_not_a_server_error()
     {
-        await (await _server.Boot.PostAsync($"machines/{_vm1}/callback?token=99999999999999999.abc", Form("installed", null))).Expect(HttpStatusCode.Unauthorized);
+        using var report = Form("installed", null);
+        await (await _server.Boot.PostAsync($"machines/{_vm1}/callback?token=99999999999999999.abc", report)).Expect(HttpStatusCode.Unauthorized);
     }
 
     [Fact]
     public async Task A_callback_for_a_uuid_that_does_not_exist_answers_as_a_wrong_token_does()
     {
-        var unknown = await _server.Boot.PostAsync($"machines/{Guid.NewGuid()}/callback?token=1.bad", Form("installed", null));
-        var wrong = await _server.Boot.PostAsync($"machines/{_vm1}/callback?token=1.bad", Form("installed", null));
+        using var unknownReport = Form("installed", null);
+        var unknown = await _server.Boot.PostAsync($"machines/{Guid.NewGuid()}/callback?token=1.bad", unknownReport);
+        using var wrongReport = Form("installed", null);
+        var wrong = await _server.Boot.PostAsync($"machines/{_vm1}/callback?token=1.bad", wrongReport);
         Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
         Assert.Equal(wrong.StatusCode, unknown.StatusCode);
         static async Task<string> WithoutTrace(HttpResponseMessage response)

@@ -76,17 +76,18 @@ public sealed class BootServiceTests : IAsyncLifetime
     [Fact]
     public async Task A_Range_request_gets_exactly_those_bytes_of_the_kernel()
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, "files/bootenvs/tiny/vmlinuz");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "files/bootenvs/tiny/vmlinuz");
         request.Headers.Range = new RangeHeaderValue(1000, 1099);
         var response = await (await _server.Boot.SendAsync(request)).Expect(HttpStatusCode.PartialContent);
         var bytes = await response.Content.ReadAsByteArrayAsync();
         Assert.Equal(Enumerable.Range(1000, 100).Select(i => (byte)(i * 7)), bytes);
 
-        var head = await _server.Boot.SendAsync(new HttpRequestMessage(HttpMethod.Head, "files/bootenvs/tiny/vmlinuz"));
+        using var headRequest = new HttpRequestMessage(HttpMethod.Head, "files/bootenvs/tiny/vmlinuz");
+        var head = await _server.Boot.SendAsync(headRequest);
         await head.Expect(HttpStatusCode.OK);
         Assert.Equal(100_000, head.Content.Headers.ContentLength);
         var etag = head.Headers.ETag!;
-        var again = new HttpRequestMessage(HttpMethod.Get, "files/bootenvs/tiny/vmlinuz");
+        using var again = new HttpRequestMessage(HttpMethod.Get, "files/bootenvs/tiny/vmlinuz");
         again.Headers.IfNoneMatch.Add(etag);
         await (await _server.Boot.SendAsync(again)).Expect(HttpStatusCode.NotModified);
     }
@@ -127,10 +128,12 @@ public sealed class BootServiceTests : IAsyncLifetime
         Assert.Contains("kernel", script);
         var token = TokenFor(_uuid);
 
-        var wrong = await _server.Boot.PostAsync($"machines/{_uuid}/callback?token=1.bad", new FormUrlEncodedContent([new("status", "installed")]));
+        using var wrongReport = new FormUrlEncodedContent([new("status", "installed")]);
+        var wrong = await _server.Boot.PostAsync($"machines/{_uuid}/callback?token=1.bad", wrongReport);
         await wrong.Expect(HttpStatusCode.Unauthorized);
 
-        var ok = await _server.Boot.PostAsync($"machines/{_uuid}/callback?token={token}", new FormUrlEncodedContent([new("status", "installed")]));
+        using var okReport = new FormUrlEncodedContent([new("status", "installed")]);
+        var ok = await _server.Boot.PostAsync($"machines/{_uuid}/callback?token={token}", okReport);
         await ok.Expect(HttpStatusCode.OK);
         var machine = await (await _server.Api.GetAsync($"machines/{_uuid}")).JsonAsync();
         Assert.Equal("installed", machine["state"]!.GetValue<string>());
@@ -143,7 +146,8 @@ public sealed class BootServiceTests : IAsyncLifetime
     public async Task A_token_of_one_machine_does_not_work_for_another()
     {
         var other = await (await (await _server.Api.PostJsonAsync("machines", """{"name":"vm2","hardwareAddrs":["52:54:00:00:00:02"],"bootEnv":"tiny"}""")).Expect(HttpStatusCode.Created)).JsonAsync();
-        var response = await _server.Boot.PostAsync($"machines/{other["uuid"]}/callback?token={TokenFor(_uuid)}", new FormUrlEncodedContent([new("status", "installed")]));
+        using var installed = new FormUrlEncodedContent([new("status", "installed")]);
+        var response = await _server.Boot.PostAsync($"machines/{other["uuid"]}/callback?token={TokenFor(_uuid)}", installed);
         await response.Expect(HttpStatusCode.Unauthorized);
     }
 

@@ -15,7 +15,8 @@ public sealed class DhcpWarmUpTests
         await using var server = await TestServer.StartAsync();
         try
         {
-            using var served = new DhcpMetrics();
+            // The server's own meter factory: what it counts, /metrics exports.
+            var served = new DhcpMetrics(server.Service<System.Diagnostics.Metrics.IMeterFactory>());
             served.Packet(DhcpMessageType.Discover, DhcpOutcome.Offer);
 
             var answered = await DhcpWarmUp.RunAsync(new DhcpServiceOptions { Node = "n1" }, NullLogger.Instance, CancellationToken.None, parent);

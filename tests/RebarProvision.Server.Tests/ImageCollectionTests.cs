@@ -16,7 +16,8 @@ public sealed class ImageCollectionTests : IAsyncLifetime
 
     private async Task<string> UploadAsync(int seed)
     {
-        var image = await (await (await _server.Api.PostAsync($"images/upload?name=image-{seed}", new ImageContent(256 << 10, seed: seed))).Expect(HttpStatusCode.Created)).JsonAsync();
+        using var upload = new ImageContent(256 << 10, seed: seed);
+        var image = await (await (await _server.Api.PostAsync($"images/upload?name=image-{seed}", upload)).Expect(HttpStatusCode.Created)).JsonAsync();
         return image["sha256"]!.GetValue<string>();
     }
 

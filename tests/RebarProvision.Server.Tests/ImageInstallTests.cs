@@ -42,7 +42,7 @@ public sealed class ImageInstallTests : IAsyncLifetime
         await using var body = File.OpenRead(file);
         var sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(body));
         body.Position = 0;
-        var request = new HttpRequestMessage(HttpMethod.Post, $"images/upload?name={name}") { Content = new StreamContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"images/upload?name={name}") { Content = new StreamContent(body) };
         request.Headers.Add("X-Content-Sha256", sha);
         await (await _server.Api.SendAsync(request)).Expect(HttpStatusCode.Created);
         return sha;

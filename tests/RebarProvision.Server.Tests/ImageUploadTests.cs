@@ -19,14 +19,14 @@ public sealed class ImageUploadTests : IAsyncLifetime
 
     private string Temporaries => Path.Combine(_server.Options.DataDir, "images", "tmp");
 
-    private Task<HttpResponseMessage> UploadAsync(HttpContent content, string name, string? sha256)
+    private async Task<HttpResponseMessage> UploadAsync(HttpContent content, string name, string? sha256)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, $"images/upload?name={Uri.EscapeDataString(name)}") { Content = content };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"images/upload?name={Uri.EscapeDataString(name)}") { Content = content };
         if (sha256 is not null)
         {
             request.Headers.Add("X-Content-Sha256", sha256);
         }
-        return _server.Api.SendAsync(request);
+        return await _server.Api.SendAsync(request);
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public sealed class ImageUploadTests : IAsyncLifetime
         var listed = await (await _server.Api.GetAsync("images")).JsonAsync();
         Assert.Equal(sha, Assert.Single(listed.AsArray())!["sha256"]!.GetValue<string>());
 
-        var range = new HttpRequestMessage(HttpMethod.Get, $"images/{sha}/blob");
+        using var range = new HttpRequestMessage(HttpMethod.Get, $"images/{sha}/blob");
         range.Headers.Range = new RangeHeaderValue(10_000_000, 10_000_099);
         var part = await (await (await _server.Api.SendAsync(range)).Expect(HttpStatusCode.PartialContent)).Content.ReadAsByteArrayAsync();
         Assert.Equal(Enumerable.Range(10_000_000, 100).Select(i => ImageContent.ByteAt(i)), part);
@@ -86,7 +86,7 @@ public sealed class ImageUploadTests : IAsyncLifetime
     {
         // A client announcing its length waits for 100-continue and gets the 413 without sending; one streaming
         // chunks is read up to the limit and answered once the server has drained its overshoot.
-        var request = new HttpRequestMessage(HttpMethod.Post, "images/upload?name=huge.iso") { Content = new ImageContent(40L << 20, announceLength) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "images/upload?name=huge.iso") { Content = new ImageContent(40L << 20, announceLength) };
         request.Headers.ExpectContinue = announceLength;
         // A cold server may take longer than HttpClient's one second to refuse; curl and rebarctl wait as long.
         using var client = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(30) }) { BaseAddress = _server.Api.BaseAddress };
@@ -102,7 +102,8 @@ public sealed class ImageUploadTests : IAsyncLifetime
     [Fact]
     public async Task An_upload_without_a_name_is_refused()
     {
-        var problem = await (await (await _server.Api.PostAsync("images/upload", new ImageContent(10))).Expect(HttpStatusCode.BadRequest)).JsonAsync();
+        using var upload = new ImageContent(10);
+        var problem = await (await (await _server.Api.PostAsync("images/upload", upload)).Expect(HttpStatusCode.BadRequest)).JsonAsync();
         Assert.NotNull(problem["errors"]!["name"]);
     }
 

@@ -22,7 +22,7 @@ public sealed class LifecycleTimeoutTests
         var since = created["provisioningSince"]!.GetValue<DateTimeOffset>();
 
         var clock = new FakeTimeProvider(since + TimeSpan.FromMinutes(59));
-        var sweep = StuckMachinesAt(server, clock);
+        using var sweep = StuckMachinesAt(server, clock);
         Assert.Equal(0, await sweep.RunOnceAsync(CancellationToken.None));
         Assert.Equal("provisioning", (await MachineAsync(server))["state"]!.GetValue<string>());
 
@@ -46,7 +46,10 @@ public sealed class LifecycleTimeoutTests
         var created = await (await (await server.Api.PostJsonAsync("machines", """{"name":"m1","bootEnv":"tiny","profiles":["quick"]}""")).Expect(HttpStatusCode.Created)).JsonAsync();
         var since = created["provisioningSince"]!.GetValue<DateTimeOffset>();
 
-        await StuckMachinesAt(server, new FakeTimeProvider(since + TimeSpan.FromSeconds(91))).RunOnceAsync(CancellationToken.None);
+        using (var sweep = StuckMachinesAt(server, new FakeTimeProvider(since + TimeSpan.FromSeconds(91))))
+        {
+            await sweep.RunOnceAsync(CancellationToken.None);
+        }
 
         var machine = await MachineAsync(server);
         Assert.Equal("failed", machine["state"]!.GetValue<string>());
@@ -69,7 +72,8 @@ public sealed class LifecycleTimeoutTests
         Assert.True(restarted > first);
 
         // An hour after the first install began but not after the reimage: nothing is stuck.
-        Assert.Equal(0, await StuckMachinesAt(server, new FakeTimeProvider(first + TimeSpan.FromHours(1) + (restarted - first) / 2)).RunOnceAsync(CancellationToken.None));
+        using var sweep = StuckMachinesAt(server, new FakeTimeProvider(first + TimeSpan.FromHours(1) + (restarted - first) / 2));
+        Assert.Equal(0, await sweep.RunOnceAsync(CancellationToken.None));
         Assert.Equal("installed", (await MachineAsync(server, "m1"))["state"]!.GetValue<string>());
         Assert.Equal("provisioning", (await MachineAsync(server, "m2"))["state"]!.GetValue<string>());
     }
@@ -82,10 +86,14 @@ public sealed class LifecycleTimeoutTests
         var before = (await (await server.Api.GetAsync("events")).JsonAsync()).AsArray().Count;
         Assert.True(before > 0);
 
-        Assert.Equal(0, await RetentionAt(server, new FakeTimeProvider(DateTimeOffset.UtcNow + TimeSpan.FromDays(6.9))).RunOnceAsync(CancellationToken.None));
+        using (var early = RetentionAt(server, new FakeTimeProvider(DateTimeOffset.UtcNow + TimeSpan.FromDays(6.9))))
+        {
+            Assert.Equal(0, await early.RunOnceAsync(CancellationToken.None));
+        }
         Assert.Equal(before, (await (await server.Api.GetAsync("events")).JsonAsync()).AsArray().Count);
 
-        Assert.Equal(before, await RetentionAt(server, new FakeTimeProvider(DateTimeOffset.UtcNow + TimeSpan.FromDays(7.1))).RunOnceAsync(CancellationToken.None));
+        using var late = RetentionAt(server, new FakeTimeProvider(DateTimeOffset.UtcNow + TimeSpan.FromDays(7.1)));
+        Assert.Equal(before, await late.RunOnceAsync(CancellationToken.None));
         Assert.Empty((await (await server.Api.GetAsync("events")).JsonAsync()).AsArray());
     }
 

@@ -54,10 +54,10 @@ public sealed class SqliteStoreTests : StoreContract
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            using var first = typeof(SqliteStore).Assembly.GetManifestResourceStream("RebarProvision.Store.Migrations.Sqlite.0001_initial.sql")!;
+            using var first = new StreamReader(typeof(SqliteStore).Assembly.GetManifestResourceStream("RebarProvision.Store.Migrations.Sqlite.0001_initial.sql")!);
             command.CommandText =
                 "PRAGMA journal_mode=WAL; CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);" +
-                new StreamReader(first).ReadToEnd() +
+                first.ReadToEnd() +
                 "; INSERT INTO schema_migrations VALUES (1, 0);" +
                 "INSERT INTO leases VALUES ('10.0.0.9', 167772169, 'lab', 'aa:bb', 'bound', 4102444800000000, 'n1', 7, 1, 2);";
             command.ExecuteNonQuery();

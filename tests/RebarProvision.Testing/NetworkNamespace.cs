@@ -85,7 +85,9 @@ public sealed class NetworkNamespace : IDisposable
                 // The thread dies right after, so it never returns to the root namespace with a pool job.
                 result = action();
             }
+#pragma warning disable CA1031 // Carried to the calling thread and rethrown there.
             catch (Exception e)
+#pragma warning restore CA1031
             {
                 failure = e;
             }

@@ -15,7 +15,7 @@ public sealed class TftpFileResultTests
             var bytes = new byte[300_001];
             new Random(7).NextBytes(bytes);
             File.WriteAllBytes(path, bytes);
-            using var file = TftpFileResult.FromFile(File.OpenHandle(path));
+            using var file = TftpFileResult.FromFile(path, FileOptions.None);
 
             Gen.Select(Gen.Long[0, bytes.Length + 10], Gen.Int[0, 70_000]).Sample((offset, length) =>
             {

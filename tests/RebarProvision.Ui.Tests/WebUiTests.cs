@@ -92,7 +92,7 @@ public sealed class WebUiTests : IClassFixture<UiSession>
         var secret = await _ui.Server.Api.PostAsJsonAsync("params", new JsonObject { ["name"] = "ui-test/secret", ["secure"] = true });
         Assert.True(secret.IsSuccessStatusCode, await secret.Content.ReadAsStringAsync());
         var machine = await _ui.CreateMachineAsync("readonly-1", "52:54:00:aa:00:03", "local");
-        var patch = new HttpRequestMessage(HttpMethod.Patch, $"machines/{machine["uuid"]}")
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, $"machines/{machine["uuid"]}")
         {
             Content = new StringContent("""[{"op":"add","path":"/params/ui-test~1secret","value":"hunter2-plain"}]""", System.Text.Encoding.UTF8, "application/json-patch+json"),
         };

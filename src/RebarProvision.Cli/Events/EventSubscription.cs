@@ -36,7 +36,7 @@ public sealed class EventSubscription : IDisposable
         {
             parameters.Add(("after", after.Value.ToString(CultureInfo.InvariantCulture)));
         }
-        var request = new HttpRequestMessage(HttpMethod.Get, ApiPath.Query("events/stream", parameters));
+        using var request = new HttpRequestMessage(HttpMethod.Get, ApiPath.Query("events/stream", parameters));
         request.Headers.Accept.ParseAdd("text/event-stream");
         var response = await client.OpenAsync(request, cancellationToken);
         return new EventSubscription(response) { LastId = after };

@@ -42,17 +42,20 @@ public sealed class RebarClient : IDisposable
 
     public ConnectionSettings Settings { get; }
 
-    public Task<ApiResponse> GetAsync(string path, CancellationToken cancellationToken, string accept = "application/json") =>
-        SendAsync(new HttpRequestMessage(HttpMethod.Get, path) { Headers = { Accept = { MediaTypeWithQualityHeaderValue.Parse(accept) } } }, cancellationToken);
-
-    public Task<ApiResponse> SendAsync(HttpMethod method, string path, string body, string contentType, CancellationToken cancellationToken, string? ifMatch = null)
+    public async Task<ApiResponse> GetAsync(string path, CancellationToken cancellationToken, string accept = "application/json")
     {
-        var request = new HttpRequestMessage(method, path) { Content = new StringContent(body, Encoding.UTF8, contentType) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, path) { Headers = { Accept = { MediaTypeWithQualityHeaderValue.Parse(accept) } } };
+        return await SendAsync(request, cancellationToken);
+    }
+
+    public async Task<ApiResponse> SendAsync(HttpMethod method, string path, string body, string contentType, CancellationToken cancellationToken, string? ifMatch = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = new StringContent(body, Encoding.UTF8, contentType) };
         if (ifMatch is not null)
         {
             request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
         }
-        return SendAsync(request, cancellationToken);
+        return await SendAsync(request, cancellationToken);
     }
 
     /// <summary>Sends and reads the whole answer, within <see cref="RequestTimeout"/>.</summary>

@@ -61,7 +61,9 @@ public static class ServerHost
         builder.Services.AddSingleton<EventBus>();
         builder.Services.AddMetricsExport(options.Node);
         var cache = new ObjectCache();
-        var cluster = await ClusterServices.StartAsync(store, cache, new Serilog.Extensions.Logging.SerilogLoggerFactory(logger), cancellationToken);
+        // Only the loggers it creates outlive the start; they keep writing to `logger`, which the factory does not own.
+        using var clusterLogging = new Serilog.Extensions.Logging.SerilogLoggerFactory(logger);
+        var cluster = await ClusterServices.StartAsync(store, cache, clusterLogging, cancellationToken);
         await cache.LoadAsync(store, cancellationToken);
         builder.Services.AddSingleton(cache);
         cluster.Register(builder.Services);

@@ -31,7 +31,7 @@ public sealed class BootTftpSource : ITftpFileSource
             return await _files.ResolveAsync(path, client.Address, LocalAddressFor(client.Address), cancellationToken) switch
             {
                 BootFile.Rendered rendered => TftpFileResult.FromBytes(Encoding.UTF8.GetBytes(rendered.File.Contents)),
-                BootFile.OnDisk disk => TftpFileResult.FromFile(File.OpenHandle(disk.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous)),
+                BootFile.OnDisk disk => TftpFileResult.FromFile(disk.FullPath, FileOptions.Asynchronous),
                 _ => TftpFileResult.NotFound(),
             };
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 
 namespace RebarProvision.Store.Postgres;
@@ -46,6 +47,7 @@ internal sealed class CallBatcher<TRequest, TResult> : IAsyncDisposable
         return cancellationToken.CanBeCanceled ? call.Completion.Task.WaitAsync(cancellationToken) : call.Completion.Task;
     }
 
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "A lane's boundary: every call of a failed batch gets the exception, and the lane goes on with the next batch.")]
     private async Task RunLaneAsync()
     {
         var calls = new List<Call>(_maxBatch);

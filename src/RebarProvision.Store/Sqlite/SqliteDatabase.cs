@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using RebarProvision.Store.Migrations;
@@ -88,7 +89,9 @@ internal sealed class SqliteDatabase : IDisposable
                 RunOnCommit();
                 return Task.FromResult(result);
             }
+#pragma warning disable CA1031 // Not swallowed: the caller gets it in the returned task, as from an async method.
             catch (Exception e)
+#pragma warning restore CA1031
             {
                 return Task.FromException<T>(e);
             }
@@ -129,6 +132,7 @@ internal sealed class SqliteDatabase : IDisposable
     /// or an error and the queue goes on: a piece's own error undoes that piece only, unless SQLite ended the whole
     /// transaction with it (an I/O error, a full disk), and then, as when BEGIN or COMMIT fails, the batch fails together.
     /// </summary>
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "The write queue's boundary: every caller in the batch gets the exception, and the queue goes on with the next batch.")]
     private void RunBatch(List<QueuedWrite> batch)
     {
         try
@@ -258,6 +262,7 @@ internal sealed class SqliteDatabase : IDisposable
     /// The committed writes' actions. They must not throw (the write is committed; its caller must not hear it
     /// failed); one that does anyway is skipped so the others and the queue go on.
     /// </summary>
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "A committed write must not be reported failed, nor the queue stopped, by a follow-up action; the registering store guards its own actions.")]
     private void RunOnCommit()
     {
         foreach (var action in _onCommit)
@@ -288,6 +293,7 @@ internal sealed class SqliteDatabase : IDisposable
     /// statements prepared (a DHCP exchange reads the same few statements thousands of times a second); WAL lets
     /// them read beside the writer.
     /// </summary>
+    [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The reader is lent for the call: GiveBack pools or disposes it on every path.")]
     public Task<T> ReadAsync<T>(Func<SqliteReadConnection, T> work, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -419,7 +425,10 @@ internal sealed class SqliteDatabase : IDisposable
         }
         _writer.Dispose();
         // Pooled readers keep the file open; a store reopened on the same directory must find it closed.
-        SqliteConnection.ClearPool(new SqliteConnection(_readConnectionString));
+        using (var pooled = new SqliteConnection(_readConnectionString))
+        {
+            SqliteConnection.ClearPool(pooled);
+        }
         _writeLock.Dispose();
     }
 

@@ -17,7 +17,7 @@ public sealed partial class DirectoryFileSource : ITftpFileSource
     }
 
     public ValueTask<TftpFileResult> OpenAsync(string path, IPEndPoint client, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Open(path));
+        new(Open(path));
 
     private TftpFileResult Open(string path)
     {
@@ -40,7 +40,7 @@ public sealed partial class DirectoryFileSource : ITftpFileSource
             {
                 return TftpFileResult.NotFound();
             }
-            return TftpFileResult.FromFile(File.OpenHandle(real, FileMode.Open, FileAccess.Read, FileShare.Read));
+            return TftpFileResult.FromFile(real, FileOptions.None);
         }
         catch (UnauthorizedAccessException)
         {

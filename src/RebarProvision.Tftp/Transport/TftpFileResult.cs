@@ -48,8 +48,20 @@ public sealed class TftpFileResult : IDisposable
 
     public static TftpFileResult FromBytes(ReadOnlyMemory<byte> bytes) => new(bytes, null, null, bytes.Length);
 
-    /// <summary>Serves an open file through positioned reads; the result owns the handle.</summary>
-    public static TftpFileResult FromFile(SafeFileHandle handle) => new(default, handle, null, RandomAccess.GetLength(handle));
+    /// <summary>Opens a file to serve through positioned reads; the result owns the handle.</summary>
+    public static TftpFileResult FromFile(string path, FileOptions options)
+    {
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, options);
+        try
+        {
+            return new(default, handle, null, RandomAccess.GetLength(handle));
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Serves a stream; it must be seekable because retransmissions read earlier blocks again. The result owns it.</summary>
     public static TftpFileResult FromStream(Stream stream)

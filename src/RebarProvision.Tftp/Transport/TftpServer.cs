@@ -281,9 +281,11 @@ public sealed class TftpServer : IAsyncDisposable
                     return Refuse(socket, client, request.Filename, TftpErrorCode.NotDefined,
                         $"netascii is limited to {_options.Limits.MaxNetAsciiFileSize} bytes; ask in octet mode");
                 }
-                var converted = TftpFileResult.FromBytes(file.ReadNetAscii());
-                file.Dispose();
-                file = converted;
+                var original = file;
+#pragma warning disable CA2000 // `file` is disposed in the finally below, whichever result it holds by then.
+                file = TftpFileResult.FromBytes(original.ReadNetAscii());
+#pragma warning restore CA2000
+                original.Dispose();
             }
             var negotiation = TftpNegotiation.Negotiate(request.Options, file.Length, _options.Limits);
             if (negotiation.IsRefused)

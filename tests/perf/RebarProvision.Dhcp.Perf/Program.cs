@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RebarProvision.Dhcp.Server;
@@ -36,14 +37,18 @@ if (await store.Objects.GetAsync<Subnet>("perf") is null)
     await store.Objects.CreateAsync(new Subnet { Name = "perf", Cidr = cidr, ActiveStart = start, ActiveEnd = end, LeaseTime = 3600 });
 }
 
+// The meter factory a host has (AddMetrics), so the served meter is this process's own instance.
+await using var meterServices = new ServiceCollection().AddMetrics().BuildServiceProvider();
+var meters = meterServices.GetRequiredService<IMeterFactory>();
+
 if (args is ["--in-process", var countText, ..])
 {
     // The responder alone (no sockets): how many DISCOVER+REQUEST exchanges per second the store path sustains.
     var count = int.Parse(countText, System.Globalization.CultureInfo.InvariantCulture);
-    using var metrics = new DhcpMetrics();
+    var metrics = new DhcpMetrics(meters);
     var responder = new DhcpResponder(store, new BootNothing(), new LoneNode(), new DhcpServiceOptions { Node = "perf" }, metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
     var server = RebarProvision.Dhcp.DhcpOptionDefinition.TryParseAddress("10.97.0.1", out var s) ? s : 0;
-    var context = new DhcpReceiveContext(server, server);
+    var context = DhcpReceiveContext.Broadcast(server);
     var next = -1;
     var allocated = GC.GetTotalAllocatedBytes(true);
     var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -83,7 +88,7 @@ if (int.TryParse(Environment.GetEnvironmentVariable("DHCP_PERF_MAX_PENDING"), ou
 {
     options.MaxPending = maxPending;
 }
-using var served = new DhcpMetrics();
+var served = new DhcpMetrics(meters);
 using var packets = new PacketTotals(served);
 var dhcpResponder = new DhcpResponder(store, new BootNothing(), new LoneNode(), options, served, TimeProvider.System, loggerFactory.CreateLogger<DhcpResponder>());
 using var service = new DhcpService(store, dhcpResponder, served, options, loggerFactory.CreateLogger<DhcpService>(), TimeProvider.System);
