@@ -76,7 +76,7 @@ public sealed partial class FakeInstaller : IAsyncDisposable
         {
             return;
         }
-        var form = new FormUrlEncodedContent([new("status", status), new("message", $"the fake installer of {name} says {status}")]);
+        using var form = new FormUrlEncodedContent([new("status", status), new("message", $"the fake installer of {name} says {status}")]);
         (await _boot.PostAsync(new Uri(callback.Groups[1].Value).PathAndQuery, form, _stop.Token)).EnsureSuccessStatusCode();
         lock (Answered)
         {

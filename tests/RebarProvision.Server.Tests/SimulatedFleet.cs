@@ -28,8 +28,9 @@ public sealed class SimulatedFleet
     public static async Task<SimulatedFleet> CreateAsync(HttpClient api, int count, string profile = "k8s-workers")
     {
         // The boot script the machine fetches, unless the server has the shipped one (409).
-        var template = await api.PostAsync("templates", new StringContent(
-            """{"name":"default-ipxe","contents":"#!ipxe\nkernel {{ boot.kernel.url }} {{ boot.params }}\nboot\n"}""", Encoding.UTF8, "application/json"));
+        using var templateBody = new StringContent(
+            """{"name":"default-ipxe","contents":"#!ipxe\nkernel {{ boot.kernel.url }} {{ boot.params }}\nboot\n"}""", Encoding.UTF8, "application/json");
+        using var template = await api.PostAsync("templates", templateBody);
         Assert.True(template.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict, $"POST templates: {(int)template.StatusCode}");
         await PostAsync(api, "bootenvs", $$$"""
             {"name":"{{{BootEnv}}}","kernel":"vmlinuz","bootParams":"callback={{ env.machine_url }}/callback?token={{ token }}"}
@@ -49,7 +50,8 @@ public sealed class SimulatedFleet
 
     private static async Task<JsonNode> PostAsync(HttpClient api, string path, string json, HttpStatusCode expected = HttpStatusCode.Created)
     {
-        var response = await api.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+        using var body = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await api.PostAsync(path, body);
         Assert.True(response.StatusCode == expected, $"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         return (await response.Content.ReadFromJsonAsync<JsonNode>())!;
     }
