@@ -11,7 +11,7 @@ cd "$root"
 packages=(postgresql isc-dhcp-client udhcpc busybox-static kea-admin tftp-hpa atftp curl iproute2 cloud-init ignition
           qemu-system-x86 ipxe-qemu ovmf ipxe cpio bc libarchive-tools xorriso openssl
           chromium ansible-core systemd
-          mmdebstrap squashfs-tools grub-pc-bin grub-efi-amd64-bin dosfstools mtools fdisk zstd openssh-client)
+          mmdebstrap squashfs-tools grub-pc-bin grub-efi-amd64-bin dosfstools mtools fdisk zstd openssh-client tcpdump)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
