@@ -19,8 +19,9 @@ public sealed class CloudInitOsTests(ITestOutputHelper output)
     private const string Fail = "Kernel panic|REBAR-CALLBACK-FAILED|REBAR-INSTALL FAILED";
 
     /// <summary>
-    /// One boot's limit. Measured boots to the callback take 1.5–4 min under TCG on the shared 2-core machine; the
-    /// limit leaves room for load without letting a stuck boot eat CI's budget.
+    /// One boot's limit. Measured under TCG on the shared 2-core machine at load 14-18: the live boot to its callback
+    /// 204 s, the installer boot 315-369 s, the boot from disk 133-146 s; the limit leaves room for more load without
+    /// letting a stuck boot eat CI's budget.
     /// </summary>
     private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(10);
 
