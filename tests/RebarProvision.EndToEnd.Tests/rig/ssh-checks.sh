@@ -12,9 +12,12 @@ out=$(ssh $opts -i "$key" "admin@$addr" hostname 2>&1); code=$?
 echo "== hostname exit=$code"
 echo "$out"
 echo "== status"
-ssh $opts -i "$key" "admin@$addr" 'cloud-init status --long; cat /etc/rebar-e2e; ip -o link show eth0; ls /run/systemd/network/; echo "root=$(findmnt -no SOURCE /)"' 2>&1
+ssh $opts -i "$key" "admin@$addr" 'cloud-init status --long; cat /etc/rebar-e2e; ip -o link show eth0; ls /etc/systemd/network/ /run/systemd/network/; echo "root=$(findmnt -no SOURCE /)"' 2>&1
 out=$(ssh $opts -i "$wrong" "admin@$addr" hostname 2>&1); code=$?
 echo "== wrong key exit=$code"
 echo "$out"
+# Where the boot's time went, for the test's output (boots under emulation are slow; this says which part).
+echo "== boot time"
+ssh $opts -i "$key" "admin@$addr" 'systemd-analyze time; systemd-analyze blame | head -15; systemd-analyze critical-chain cloud-final.service; sudo cloud-init analyze blame | head -12' 2>&1
 echo "== end"
 exit 0
