@@ -16,7 +16,7 @@ public sealed partial class NamespacedServer : IDisposable
 {
     public const string AdminPassword = "namespaced-admin";
 
-    private readonly StringBuilder _output = new();
+    private OutputTail _output = null!;
     private readonly string _data;
     private readonly string _content;
 
@@ -46,16 +46,7 @@ public sealed partial class NamespacedServer : IDisposable
     public Process Process { get; private set; } = null!;
 
     /// <summary>What the server printed so far, for failure messages.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _output.Text;
 
     /// <param name="prefix">namespace name prefix (a random suffix is added)</param>
     /// <param name="network">the first three octets of the link's /24, e.g. "10.86.0"; the server is .1, the pool .100-.200</param>
@@ -69,10 +60,7 @@ public sealed partial class NamespacedServer : IDisposable
             running.Process = server.Start(["dotnet", Path.Combine(AppContext.BaseDirectory, "rebar-provision.dll"), "--data-dir", running._data,
                 "--content", running._content, "--dhcp-interfaces", "vs", "--advertise", running.Address, "--api-tls", "false",
                 "--admin-password", AdminPassword, "--node", prefix, .. arguments]);
-            running.Process.OutputDataReceived += (_, e) => running.Append(e.Data);
-            running.Process.ErrorDataReceived += (_, e) => running.Append(e.Data);
-            running.Process.BeginOutputReadLine();
-            running.Process.BeginErrorReadLine();
+            running._output = OutputTail.Follow(running.Process);
             await running.WaitReadyAsync();
             return running;
         }
@@ -83,22 +71,6 @@ public sealed partial class NamespacedServer : IDisposable
         }
     }
 
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_output)
-        {
-            // Keep the tail only: a fuzz run may make the server log for minutes.
-            if (_output.Length > 256 * 1024)
-            {
-                _output.Remove(0, 128 * 1024);
-            }
-            _output.AppendLine(line);
-        }
-    }
 
     private static string Content(string network, string samples)
     {

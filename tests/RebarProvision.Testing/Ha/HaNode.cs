@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text;
 
 namespace RebarProvision.Testing.Ha;
 
@@ -11,10 +10,11 @@ namespace RebarProvision.Testing.Ha;
 /// </summary>
 public sealed class HaNode : IHaServer
 {
-    private readonly StringBuilder _output = new();
+    private readonly OutputTail _output;
 
     private HaNode(string name, string address, NetworkNamespace ns, Process process, string dataDir)
     {
+        _output = OutputTail.Follow(process);
         DataDir = dataDir;
         Name = name;
         Address = address;
@@ -32,16 +32,7 @@ public sealed class HaNode : IHaServer
 
     public string DataDir { get; }
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _output.Text;
 
     /// <param name="keysFrom">A data directory whose keys this node shares (the first node's), or null to make them.</param>
     /// <param name="files">Files to put under the data directory's <c>files/</c> (relative path → source file).</param>
@@ -74,10 +65,6 @@ public sealed class HaNode : IHaServer
         info.Environment["REBAR_POSTGRES"] = connectionString;
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server");
         var node = new HaNode(name, address, ns, process, data);
-        process.OutputDataReceived += (_, e) => node.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => node.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         try
         {
             await node.WaitReadyAsync();
@@ -124,21 +111,6 @@ public sealed class HaNode : IHaServer
         throw new TimeoutException($"node {Name} was not ready within 120 s:\n{Output}");
     }
 
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_output)
-        {
-            if (_output.Length > 256 * 1024)
-            {
-                _output.Remove(0, 128 * 1024);
-            }
-            _output.AppendLine(line);
-        }
-    }
 
     public void Dispose()
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using RebarProvision.Testing;
 using RebarProvision.Testing.Ha;
 
@@ -13,11 +12,12 @@ namespace RebarProvision.Ha.Perf;
 public sealed class KeaHaServer : IHaServer
 {
     private const string Hooks = "/usr/lib/x86_64-linux-gnu/kea/hooks";
-    private readonly StringBuilder _output = new();
+    private readonly OutputTail _output;
     private readonly Process _process;
 
     private KeaHaServer(string name, string address, NetworkNamespace ns, Process process, string directory)
     {
+        _output = OutputTail.Follow(process);
         LeaseFile = Path.Combine(directory, "leases4.csv");
         Name = name;
         Address = address;
@@ -36,16 +36,7 @@ public sealed class KeaHaServer : IHaServer
 
     public bool HasExited => _process.HasExited;
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _output.Text;
 
     /// <summary>Starts both servers of the pair and waits until each reports the load-balancing state.</summary>
     public static async Task<List<IHaServer>> StartPairAsync(HaLan lan)
@@ -87,10 +78,6 @@ public sealed class KeaHaServer : IHaServer
         info.Environment["KEA_PIDFILE_DIR"] = directory;
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start kea-dhcp4");
         var server = new KeaHaServer(name, address, ns, process, directory);
-        process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         return server;
     }
 
@@ -169,16 +156,6 @@ public sealed class KeaHaServer : IHaServer
         _process.WaitForExit(10_000);
     }
 
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
 
     public void Dispose()
     {
