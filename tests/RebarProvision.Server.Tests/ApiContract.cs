@@ -156,10 +156,13 @@ public abstract class ApiContract : IAsyncLifetime
     [SkippableFact]
     public async Task Lists_filter_sort_and_page()
     {
-        foreach (var (name, arch) in new[] { ("c", "amd64"), ("a", "arm64"), ("b", "amd64"), ("d", "amd64") })
+        foreach (var (name, arch, last) in new[] { ("c", "amd64", 12), ("a", "arm64", 10), ("b", "amd64", 11), ("d", "amd64", 13) })
         {
-            await (await Server.Api.PostJsonAsync("machines", $$"""{"name":"{{name}}","arch":"{{arch}}"}""")).Expect(HttpStatusCode.Created);
+            await (await Server.Api.PostJsonAsync("machines", $$"""{"name":"{{name}}","arch":"{{arch}}","hardwareAddrs":["52:54:00:00:07:{{last}}"]}""")).Expect(HttpStatusCode.Created);
         }
+        // Field names are read case-insensitively; an array field matches when one element does.
+        var byMac = (await (await Server.Api.GetAsync("machines?HardwareAddrs=52:54:00:00:07:11&ARCH=amd64")).JsonAsync()).AsArray();
+        Assert.Equal(["b"], byMac.Select(m => m!["name"]!.GetValue<string>()));
         var page = (await (await Server.Api.GetAsync("machines?arch=amd64&sort=name&limit=2&offset=1")).JsonAsync()).AsArray();
         Assert.Equal(["c", "d"], page.Select(m => m!["name"]!.GetValue<string>()));
         var descending = (await (await Server.Api.GetAsync("machines?sort=-name")).JsonAsync()).AsArray();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using RebarProvision.Model;
 
 namespace RebarProvision.Server.Api;
 
@@ -32,29 +33,47 @@ public sealed record ListQuery(int Limit, int Offset, string? Sort, bool Descend
         return new ListQuery(limit, offset, descending ? sort![1..] : sort, descending, filters);
     }
 
-    public IEnumerable<JsonObject> Apply(IEnumerable<JsonObject> items)
+    /// <summary>
+    /// The page of <paramref name="items"/> (given in key order) the query asks for, judged on the fields the API
+    /// shows (<see cref="ObjectField"/>). Sorting is stable: equals stay in key order, so pages do not shift.
+    /// </summary>
+    public IEnumerable<T> Apply<T>(IEnumerable<T> items) where T : StoredObject
     {
-        var filtered = items.Where(item => Filters.All(f => Matches(Field(item, f.Field), f.Value)));
+        var filters = Filters.Select(f => (Field: new ObjectField(f.Field), Wanted: f.Value)).ToArray();
+        var filtered = filters.Length == 0 ? items : items.Where(item => Passes(item, filters));
         if (!string.IsNullOrEmpty(Sort))
         {
+            var field = new ObjectField(Sort);
             var comparer = Comparer<string>.Create((a, b) => CompareValues(a, b));
             filtered = Descending
-                ? filtered.OrderByDescending(i => Field(i, Sort)?.ToString() ?? "", comparer)
-                : filtered.OrderBy(i => Field(i, Sort)?.ToString() ?? "", comparer);
+                ? filtered.OrderByDescending(i => Text(field.Read(i)), comparer)
+                : filtered.OrderBy(i => Text(field.Read(i)), comparer);
         }
         return filtered.Skip(Offset).Take(Limit);
     }
 
-    private static JsonNode? Field(JsonObject item, string name) =>
-        item.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+    private static bool Passes(StoredObject item, (ObjectField Field, string Wanted)[] filters)
+    {
+        foreach (var (field, wanted) in filters)
+        {
+            if (!Matches(field.Read(item), wanted))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
-    private static bool Matches(JsonNode? node, string wanted) => node switch
+    private static bool Matches(object? field, string wanted) => field switch
     {
         null => wanted.Length == 0,
+        string text => string.Equals(text, wanted, StringComparison.OrdinalIgnoreCase),
         JsonArray array => array.Any(e => Matches(e, wanted)),
         JsonValue value => string.Equals(value.ToString(), wanted, StringComparison.OrdinalIgnoreCase),
         _ => false,
     };
+
+    private static string Text(object? field) => field as string ?? field?.ToString() ?? "";
 
     /// <summary>Numbers sort as numbers, everything else ordinally.</summary>
     private static int CompareValues(string a, string b) =>

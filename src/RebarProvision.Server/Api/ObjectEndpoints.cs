@@ -76,9 +76,12 @@ public static class ObjectEndpoints
     private static async Task<IResult> ListAsync(ObjectKind kind, HttpContext http, Inventory inventory, CancellationToken ct)
     {
         var query = ListQuery.Parse(http.Request.Query);
-        var all = await inventory.Objects.ListAsync(kind, ct);
+        // From the node's memory, as DHCP and the boot port answer: this node's writes are in it before they are
+        // answered, another node's within a NOTIFY's round trip (ObjectChangeFeed). Deserializing 100,000 machines
+        // from the store per list took a second.
+        var all = inventory.Cache.InKeyOrder(kind);
         var secrets = http.RequestServices.GetRequiredService<SecureParams>();
-        var items = query.Apply(all.Select(o => (JsonObject)Redaction.ForCaller(o, http.User, secrets)));
+        var items = query.Apply(all).Select(o => Redaction.ForCaller(o, http.User, secrets));
         http.Response.Headers["X-Total-Count"] = all.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Results.Json(new JsonArray([.. items]), ModelJson.Options);
     }

@@ -16,9 +16,15 @@ public sealed class ObjectCache : ITemplateSource
 {
     private readonly Dictionary<ObjectKind, ConcurrentDictionary<string, StoredObject>> _objects =
         ObjectKind.Documents.ToDictionary(k => k, _ => new ConcurrentDictionary<string, StoredObject>(StringComparer.Ordinal));
+    private readonly Dictionary<ObjectKind, KeyOrderedView> _inKeyOrder;
     private readonly ConcurrentDictionary<string, string> _machineByMac = new(StringComparer.Ordinal);
     private long _templatesRevision;
     private long _paramsRevision;
+
+    public ObjectCache()
+    {
+        _inKeyOrder = _objects.ToDictionary(o => o.Key, o => new KeyOrderedView(o.Value));
+    }
 
     /// <summary>Highest revision of any object applied; part of render cache keys for params and profiles.</summary>
     public long Revision { get; private set; }
@@ -106,8 +112,12 @@ public sealed class ObjectCache : ITemplateSource
 
     public IEnumerable<StoredObject> All(ObjectKind kind) => _objects[kind].Values;
 
+    /// <summary>The kind's objects sorted by key (ordinal), shared until the kind changes: callers must not change it.</summary>
+    public IReadOnlyList<StoredObject> InKeyOrder(ObjectKind kind) => _inKeyOrder[kind].Items();
+
     private void Bump(StoredObject value, long revision)
     {
+        _inKeyOrder[Inventory.KindOf(value)].Changed();
         lock (_objects)
         {
             Revision = Math.Max(Revision, revision);

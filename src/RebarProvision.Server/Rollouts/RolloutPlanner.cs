@@ -128,7 +128,7 @@ public sealed class RolloutPlanner(Inventory inventory, ServerOptions options, T
         {
             filters.Add(("bootEnv", selector.BootEnv));
         }
-        IEnumerable<Machine> candidates = inventory.Cache.All<Machine>();
+        var candidates = inventory.Cache.InKeyOrder(ObjectKind.Machines).Cast<Machine>();
         if (selector.Names is { Count: > 0 } names)
         {
             var named = new List<Machine>();
@@ -146,10 +146,7 @@ public sealed class RolloutPlanner(Inventory inventory, ServerOptions options, T
             candidates = named.DistinctBy(m => m.Uuid);
         }
         var query = new ListQuery(int.MaxValue, 0, null, false, filters);
-        var byUuid = candidates.ToDictionary(m => m.Uuid);
-        return query.Apply(byUuid.Values.Select(m => (JsonObject)JsonSerializer.SerializeToNode(m, ModelJson.Options)!))
-            .Select(json => byUuid[json["uuid"]!.GetValue<string>()])
-            .ToList();
+        return query.Apply(candidates).ToList();
     }
 
     private void RefuseMachinesInActiveRollouts(List<Machine> machines)

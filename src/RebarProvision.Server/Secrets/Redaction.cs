@@ -16,6 +16,10 @@ public static class Redaction
     /// <summary>Fields that hold credential hashes: written by the server, never shown.</summary>
     private static readonly string[] CredentialFields = ["passwordHash", "secretHash"];
 
+    /// <summary>Whether a top-level field holds a credential hash, which no answer shows and no filter may probe.</summary>
+    public static bool IsCredentialField(string name) =>
+        Array.Exists(CredentialFields, f => string.Equals(f, name, StringComparison.OrdinalIgnoreCase));
+
     /// <summary>The object as an event snapshot (which readonly callers read): no hashes, no secure values.</summary>
     public static JsonNode? ForEvent(StoredObject value) =>
         RedactSealed(WithoutCredentials(JsonSerializer.SerializeToNode(value, value.GetType(), ModelJson.Options)));
