@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using RebarProvision.Testing;
 
 namespace RebarProvision.Server.Tests;
 
@@ -35,7 +36,7 @@ public sealed class RolloutClusterTests
         Assert.All(done["machines"]!.AsArray(), m => Assert.Equal("installed", m!["state"]!.GetValue<string>()));
         // No machine entered provisioning twice. (Not "every machine has its event": a machine's change and its event
         // row are two writes, and the SIGKILL can fall between them, losing the event of the machine being reimaged.)
-        var history = await RolloutHistory.ReadAsync(api, fleet, before);
+        var history = await RolloutHistory.ReadAsync(api, fleet.Uuids, before);
         var reimaged = history.Reimaged();
         Assert.Equal(reimaged.Distinct(), reimaged);
         Assert.Subset(fleet.Names.ToHashSet(), reimaged.ToHashSet());

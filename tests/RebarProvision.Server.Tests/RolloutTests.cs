@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
+using RebarProvision.Testing;
 
 namespace RebarProvision.Server.Tests;
 
@@ -38,7 +39,7 @@ public sealed class RolloutTests : IAsyncLifetime
             Assert.Equal("installed", (await MachineAsync(name))["state"]!.GetValue<string>());
         }
         // From the recorded transitions: at most two out of installed at any moment, and two at some moment.
-        var history = await RolloutHistory.ReadAsync(_server.Api, fleet, before);
+        var history = await RolloutHistory.ReadAsync(_server.Api, fleet.Uuids, before);
         Assert.Equal(2, history.MostOutOfInstalled());
         Assert.Equal(fleet.Names, history.Reimaged());
         var rolloutEvents = await RolloutHistory.EventsAsync(_server.Api, $"events?key={id}&after={before}");
@@ -67,7 +68,7 @@ public sealed class RolloutTests : IAsyncLifetime
         Assert.Contains("machine m2 failed (the fake installer of m2 says failed)", done["stateMessage"]!.GetValue<string>());
         Assert.Equal(["installed", "failed", "skipped", "skipped"], MachineStates(done));
         await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.Equal(["m1", "m2"], (await RolloutHistory.ReadAsync(_server.Api, fleet, before)).Reimaged());
+        Assert.Equal(["m1", "m2"], (await RolloutHistory.ReadAsync(_server.Api, fleet.Uuids, before)).Reimaged());
         Assert.Equal("installed", (await MachineAsync("m3"))["state"]!.GetValue<string>());
         Assert.Equal("installed", (await MachineAsync("m4"))["state"]!.GetValue<string>());
     }
@@ -85,7 +86,7 @@ public sealed class RolloutTests : IAsyncLifetime
         Assert.Equal("failed", done["state"]!.GetValue<string>());
         Assert.Equal("1 of 4 machines failed", done["stateMessage"]!.GetValue<string>());
         Assert.Equal(["installed", "failed", "installed", "installed"], MachineStates(done));
-        var history = await RolloutHistory.ReadAsync(_server.Api, fleet, before);
+        var history = await RolloutHistory.ReadAsync(_server.Api, fleet.Uuids, before);
         Assert.Equal(fleet.Names, history.Reimaged());
         Assert.Equal(1, history.MostOutOfInstalled(countFailedAsOut: false));
     }
