@@ -37,8 +37,8 @@ public sealed partial class MidBootDeathTests(ITestOutputHelper output)
 
         await using var rig = await HaRig.StartAsync(["node-a", "node-b"], RigContent.Guest(mac), RigContent.GuestFiles(guest));
         var (a, b) = (rig.Servers[0], rig.Servers[1]);
-        var log = Path.Combine(Directory.CreateTempSubdirectory("rebar-midboot-").FullName, "serial.log");
-        using var vm = StartVm(rig.Lan.Hub, mac, log);
+        using var vm = QemuVm.Start(rig.Lan.Hub, "tap0", mac, "uefi");
+        var log = vm.SerialLog;
         var clock = Stopwatch.StartNew();
 
         var script = await WaitForAsync(log, ScriptFetched(), TimeSpan.FromMinutes(6), vm, a);
@@ -65,21 +65,7 @@ public sealed partial class MidBootDeathTests(ITestOutputHelper output)
     [GeneratedRegex("CALLBACK-OK|PROVISION-FAIL[^\r\n]*|Kernel panic")]
     private static partial Regex CallbackDone();
 
-    /// <summary>The VM on the segment's bridge through a tap in the hub namespace, its serial console in <paramref name="log"/>.</summary>
-    private static Process StartVm(NetworkNamespace hub, string mac, string log)
-    {
-        hub.Exec("ip", "tuntap", "add", "dev", "tap0", "mode", "tap");
-        hub.Exec("ip", "link", "set", "tap0", "master", "br0");
-        hub.Exec("ip", "link", "set", "tap0", "up");
-        var vars = Path.Combine(Path.GetDirectoryName(log)!, "vars.fd");
-        File.Copy("/usr/share/OVMF/OVMF_VARS_4M.fd", vars);
-        return hub.Start("qemu-system-x86_64", "-accel", "tcg", "-M", "q35", "-m", "512", "-smp", "1", "-display", "none", "-no-reboot",
-            "-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd", "-drive", $"if=pflash,format=raw,file={vars}",
-            "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no", "-device", $"e1000,netdev=n0,mac={mac}", "-boot", "n",
-            "-serial", $"file:{log}", "-monitor", "none");
-    }
-
-    private static async Task<Match> WaitForAsync(string log, Regex pattern, TimeSpan timeout, Process vm, IHaServer survivor)
+    private static async Task<Match> WaitForAsync(string log, Regex pattern, TimeSpan timeout, QemuVm vm, IHaServer survivor)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
