@@ -25,7 +25,24 @@ public static class RigContent
     public static readonly string Samples = Subnet + Guest("52:54:00:12:34:56");
 
     /// <summary>The bootenv for the rig's guest kernel and the guest machine, with MAC <paramref name="mac"/>, pointed at it.</summary>
-    public static string Guest(string mac) => $$$"""
+    public static string Guest(string mac) => Guests(null, ("rig-vm", mac));
+
+    /// <summary>
+    /// The bootenv for the rig's guest kernel and one machine per (name, MAC) pointed at it, in
+    /// <paramref name="profile"/> when one is given (the profile is defined too).
+    /// </summary>
+    public static string Guests(string? profile, params (string Name, string Mac)[] machines) => GuestBootEnv
+        + (profile is null ? "" : $"profiles:\n  - name: {profile}\n")
+        + "machines:\n"
+        + string.Concat(machines.Select(m => $"""
+              - name: {m.Name}
+                hardwareAddrs: ["{m.Mac}"]
+                bootEnv: rig-guest
+                profiles: [{profile}]
+
+            """));
+
+    private const string GuestBootEnv = """
         bootenvs:
           - name: rig-guest
             description: The rig's busybox guest; it fetches its cloud-init user-data and posts the installer callback.
@@ -42,10 +59,6 @@ public static class RigContent
                 contents: |
                   #cloud-config
                   hostname: {{ machine.name }}
-        machines:
-          - name: rig-vm
-            hardwareAddrs: ["{{{mac}}}"]
-            bootEnv: rig-guest
 
         """;
 
