@@ -24,7 +24,7 @@ internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceO
     /// <see cref="DhcpServiceOptions.PersistOffers"/> the offer is claimed in the store as well.
     /// </summary>
     /// <param name="hint">The address the client asked for (option 50), if any.</param>
-    public async ValueTask<uint?> OfferAsync(DhcpExchange x, uint? hint, CancellationToken cancellationToken)
+    public async ValueTask<(uint? Address, bool SharesFull)> OfferAsync(DhcpExchange x, uint? hint, CancellationToken cancellationToken)
     {
         var subnet = x.Subnet!;
         var reservation = x.Reservation;
@@ -35,34 +35,36 @@ internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceO
             Ipv4Network.TryParseAddress(existing.Addr, out var bound) && IsAssignable(x, bound, reservation) &&
             (reservation is null || reservation.Address == bound))
         {
-            return bound;
+            return (bound, false);
         }
         if (reservation is not null)
         {
             if (await IsFreeForAsync(x, reservation.Address, cancellationToken) && await HoldAsync(x, reservation.Address, cancellationToken))
             {
-                return reservation.Address;
+                return (reservation.Address, false);
             }
             logger.LogWarning("DHCP: reserved address {Address} of {Mac} is leased to another client", reservation.Reservation.Addr, reservation.Mac);
-            return null;
+            return (null, false);
         }
         // ISC dhcpd: a client that DISCOVERs again (PXE ROMs retry) gets the offer it has, not one more address.
         var offers = subnet.State.Offers;
         if (offers.OfferedTo(x.Token, x.Now) is { } offered && IsAssignable(x, offered, null) && await HoldAsync(x, offered, cancellationToken))
         {
-            return offered;
+            return (offered, false);
         }
         if (existing is not null && existing.Subnet == subnet.Name && !IsQuarantined(existing, x.Now) &&
             Ipv4Network.TryParseAddress(existing.Addr, out var previous) && IsAssignable(x, previous, null) &&
             !subnet.State.Offers.IsHeldForAnother(previous, x.Token, x.Now) &&
             (existing.Token == x.Token || !existing.IsActiveAt(x.Now)) && await HoldAsync(x, previous, cancellationToken))
         {
-            return previous;
+            return (previous, false);
         }
-        // Over its share of unrequested offers, the ingress (or the subnet) gives up its oldest offer to this client.
-        if (await TakeBackAsync(x, poolDry: false, cancellationToken) is { } reclaimed)
+        // Over its share of unrequested offers, the ingress (or the subnet) gives up its oldest offer to this client,
+        // once that offer is past its grace; until then the client gets no offer (it DISCOVERs again).
+        var reclaimed = await TakeBackAsync(x, poolDry: false, cancellationToken);
+        if (reclaimed.Address is not null || reclaimed.SharesFull)
         {
-            return reclaimed;
+            return (reclaimed.Address, reclaimed.SharesFull);
         }
         foreach (var picker in subnet.Subnet.Pickers)
         {
@@ -75,31 +77,35 @@ internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceO
             };
             if (address is not null)
             {
-                return address;
+                return (address, false);
             }
         }
-        // Offers are soft: with the pool dry, the oldest unrequested one goes to the client asking now.
-        return await TakeBackAsync(x, poolDry: true, cancellationToken);
+        // Offers are soft: with the pool dry, the oldest unrequested one past its grace goes to the client asking now.
+        var dry = await TakeBackAsync(x, poolDry: true, cancellationToken);
+        return (dry.Address, dry.SharesFull);
     }
 
     /// <summary>
-    /// The oldest unrequested offer, taken back for this client when its ingress or the subnet holds its share of
-    /// offers (<see cref="DhcpServiceOptions.OfferIngressPercent"/>, <see cref="DhcpServiceOptions.OfferPoolPercent"/>),
-    /// or the pool is dry; null when no offer needs to go or the one taken is no longer free.
+    /// The oldest unrequested offer past its grace (<see cref="DhcpServiceOptions.OfferGraceSeconds"/>), taken back
+    /// for this client when its ingress or the subnet holds its share of offers
+    /// (<see cref="DhcpServiceOptions.OfferIngressPercent"/>, <see cref="DhcpServiceOptions.OfferPoolPercent"/>), or
+    /// the pool is dry. No address when no offer needs to go, when the one taken is no longer free, or (with
+    /// <c>SharesFull</c>) when every offer that could go is still in its grace.
     /// </summary>
-    private async ValueTask<uint?> TakeBackAsync(DhcpExchange x, bool poolDry, CancellationToken cancellationToken)
+    private async ValueTask<OfferReclaim> TakeBackAsync(DhcpExchange x, bool poolDry, CancellationToken cancellationToken)
     {
         var subnet = x.Subnet!;
         var size = subnet.Range.Count;
         var ingressCap = (int)Math.Min(int.MaxValue, Math.Max(MinimumOfferCap, size * options.OfferIngressPercent / 100));
         var subnetCap = (int)Math.Min(int.MaxValue, Math.Max(MinimumOfferCap, size * options.OfferPoolPercent / 100));
-        if (subnet.State.Offers.TakeBack(x.Ingress, ingressCap, subnetCap, poolDry, x.Now) is not { } address)
+        var reclaim = subnet.State.Offers.TakeBack(x.Ingress, ingressCap, subnetCap, poolDry, x.Now.AddSeconds(-options.OfferGraceSeconds), x.Now);
+        if (reclaim.Address is not { } address)
         {
-            return null;
+            return reclaim;
         }
         return IsAssignable(x, address, null) && await IsFreeForAsync(x, address, cancellationToken) && await HoldAsync(x, address, cancellationToken)
-            ? address
-            : null;
+            ? reclaim
+            : OfferReclaim.NotNeeded;
     }
 
     /// <summary>

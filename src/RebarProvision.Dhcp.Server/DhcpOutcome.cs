@@ -21,6 +21,9 @@ public enum DhcpOutcome
     /// <summary>No free address in the subnet.</summary>
     Exhausted,
 
+    /// <summary>The client's ingress or subnet holds its share of unrequested offers, all younger than their grace: no offer yet.</summary>
+    OffersHeld,
+
     /// <summary>RFC 2131 §4.3.2: a REQUEST in SELECTING state for another server (in HA, another node).</summary>
     OtherServer,
 

@@ -144,8 +144,14 @@ public sealed class DhcpResponder
     private async ValueTask<(DhcpReply?, DhcpOutcome)> DiscoverAsync(DhcpExchange x, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var offered = await _allocator.OfferAsync(x, x.Request.Options.GetAddress(DhcpOptionCode.RequestedAddress), cancellationToken);
+        var (offered, sharesFull) = await _allocator.OfferAsync(x, x.Request.Options.GetAddress(DhcpOptionCode.RequestedAddress), cancellationToken);
         _metrics.Allocation(Stopwatch.GetElapsedTime(started));
+        if (offered is null && sharesFull)
+        {
+            // A burst (or a flood) holds this ingress's or the subnet's share of offers, all within their grace:
+            // the client DISCOVERs again in a few seconds, when the oldest have been REQUESTed or may be taken back.
+            return (null, DhcpOutcome.OffersHeld);
+        }
         if (offered is null)
         {
             if (_exhausted.Record(out var count))

@@ -33,6 +33,13 @@ public sealed class DhcpServiceOptions
     public int OfferHoldSeconds { get; set; } = 15;
 
     /// <summary>
+    /// Seconds an offer is safe from being taken back for another client (see <see cref="OfferPoolPercent"/>): the time
+    /// a client needs to REQUEST it. A PXE ROM collects offers for a few seconds before it REQUESTs; taking its offer
+    /// back sooner NAKs a machine of a booting rack for every machine behind it.
+    /// </summary>
+    public int OfferGraceSeconds { get; set; } = 5;
+
+    /// <summary>
     /// Percent of a subnet's range that unrequested offers may hold at once; beyond it the oldest offer is taken back
     /// for the new client. Bounds how much of the pool DISCOVERs from random MACs can hold.
     /// </summary>
@@ -90,6 +97,10 @@ public sealed class DhcpServiceOptions
         if (OfferHoldSeconds is < 1 or > 300)
         {
             yield return $"Dhcp:OfferHoldSeconds {OfferHoldSeconds} must be between 1 and 300";
+        }
+        if (OfferGraceSeconds < 0 || OfferGraceSeconds >= OfferHoldSeconds)
+        {
+            yield return $"Dhcp:OfferGraceSeconds {OfferGraceSeconds} must be at least 0 and less than OfferHoldSeconds ({OfferHoldSeconds})";
         }
         if (OfferPoolPercent is < 1 or > 100 || OfferIngressPercent is < 1 or > 100)
         {

@@ -5,7 +5,9 @@ namespace RebarProvision.Dhcp.Server;
 /// decides). One offer per client, offered again when it DISCOVERs again, as ISC dhcpd does; and soft, like Kea's
 /// (which stores nothing for a DISCOVER): when the pool runs dry, or an ingress or the whole subnet holds more
 /// unrequested offers than its share, the oldest one is taken back. Random MACs then cannot drain the pool, and
-/// a rack whose PXE ROMs retry DISCOVER holds one address per machine.
+/// a rack whose PXE ROMs retry DISCOVER holds one address per machine. An offer younger than the grace a client
+/// needs to REQUEST it is never taken back: a share full of young offers answers no new client until its oldest
+/// ages, so a burst of a thousand machines on one segment is served in turns instead of NAKing the first ones.
 /// </summary>
 internal sealed class OfferBook
 {
@@ -18,7 +20,7 @@ internal sealed class OfferBook
     private readonly Queue<(uint Address, long Sequence)> _oldestFirst = new();
     private long _sequence;
 
-    private readonly record struct Offer(string Token, DateTimeOffset Expires, DhcpIngress Ingress, long Sequence);
+    private readonly record struct Offer(string Token, DateTimeOffset Made, DateTimeOffset Expires, DhcpIngress Ingress, long Sequence);
 
     /// <summary>Unrequested offers standing now (expired ones are counted until the next call forgets them).</summary>
     public int Count
@@ -63,7 +65,7 @@ internal sealed class OfferBook
             }
             Remove(address);
             var sequence = ++_sequence;
-            _byAddress[address] = new Offer(token, expires, ingress, sequence);
+            _byAddress[address] = new Offer(token, now, expires, ingress, sequence);
             _byToken[token] = address;
             _perIngress[ingress] = _perIngress.GetValueOrDefault(ingress) + 1;
             _oldestFirst.Enqueue((address, sequence));
@@ -85,39 +87,53 @@ internal sealed class OfferBook
     /// <summary>
     /// Takes back the oldest unrequested offer when the caller may not hold another one: the oldest of
     /// <paramref name="ingress"/> when that ingress holds <paramref name="ingressCap"/> offers, else the oldest of all
-    /// when the subnet holds <paramref name="subnetCap"/> offers or <paramref name="poolDry"/>. Null when no offer
-    /// needs to go (or none is left to take). The address is free of offers afterwards; the caller holds it anew.
+    /// when the subnet holds <paramref name="subnetCap"/> offers or <paramref name="poolDry"/>; only an offer made
+    /// at or before <paramref name="madeBy"/>. The address is free of offers afterwards; the caller holds it anew.
     /// </summary>
-    public uint? TakeBack(DhcpIngress ingress, int ingressCap, int subnetCap, bool poolDry, DateTimeOffset now)
+    /// <returns>
+    /// <see cref="OfferReclaim.NotNeeded"/> when the caller may hold another offer (or none is left to take),
+    /// <see cref="OfferReclaim.AllTooYoung"/> when one should go but the oldest candidate is still in its grace.
+    /// </returns>
+    public OfferReclaim TakeBack(DhcpIngress ingress, int ingressCap, int subnetCap, bool poolDry, DateTimeOffset madeBy, DateTimeOffset now)
     {
         lock (_gate)
         {
             ForgetExpired(now);
             if (_perIngress.GetValueOrDefault(ingress) >= ingressCap)
             {
-                // Bounded by the offers standing: the ingress holds at least one of them.
+                // Bounded by the offers standing: the ingress holds at least one of them. In order made, so the first
+                // one of the ingress is its oldest.
                 foreach (var (address, sequence) in _oldestFirst)
                 {
                     if (_byAddress.TryGetValue(address, out var offer) && offer.Sequence == sequence && offer.Ingress == ingress)
                     {
-                        Remove(address);
-                        return address;
+                        return TakeIfOld(address, offer, madeBy);
                     }
                 }
             }
             if (_byAddress.Count >= subnetCap || poolDry)
             {
-                while (_oldestFirst.TryDequeue(out var oldest))
+                while (_oldestFirst.TryPeek(out var oldest))
                 {
                     if (_byAddress.TryGetValue(oldest.Address, out var offer) && offer.Sequence == oldest.Sequence)
                     {
-                        Remove(oldest.Address);
-                        return oldest.Address;
+                        return TakeIfOld(oldest.Address, offer, madeBy);
                     }
+                    _oldestFirst.Dequeue();
                 }
             }
-            return null;
+            return OfferReclaim.NotNeeded;
         }
+    }
+
+    private OfferReclaim TakeIfOld(uint address, Offer offer, DateTimeOffset madeBy)
+    {
+        if (offer.Made > madeBy)
+        {
+            return OfferReclaim.AllTooYoung;
+        }
+        Remove(address);
+        return OfferReclaim.Taken(address);
     }
 
     /// <summary>Offers past their hold time go; they sit at the front of the queue, so this costs only what it removes.</summary>

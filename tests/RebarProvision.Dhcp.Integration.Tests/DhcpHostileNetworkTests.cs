@@ -66,7 +66,7 @@ public sealed class DhcpHostileNetworkTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task With_the_pool_dry_the_oldest_unrequested_offer_goes_to_the_next_client_and_its_first_owner_is_naked()
+    public async Task With_the_pool_dry_the_oldest_unrequested_offer_past_its_grace_goes_to_the_next_client_and_its_first_owner_is_naked()
     {
         _options.OfferPoolPercent = 100;
         _options.OfferIngressPercent = 100;
@@ -75,10 +75,13 @@ public sealed class DhcpHostileNetworkTests : IAsyncLifetime
             Assert.NotNull(await RespondAsync(Discover($"52:54:00:00:01:{i:x2}")));
         }
 
+        var tooSoon = await RespondAsync(Discover("52:54:00:00:02:01"));
+        _time.Advance(TimeSpan.FromSeconds(_options.OfferGraceSeconds));
         var late = await RespondAsync(Discover("52:54:00:00:02:01"));
         var firstOwner = await RespondAsync(Selecting("52:54:00:00:01:00", Ip("10.0.0.100")));
         var lateAck = await RespondAsync(Selecting("52:54:00:00:02:01", Ip("10.0.0.100")));
 
+        Assert.Null(tooSoon);
         Assert.Equal("10.0.0.100", Text(late!.Message.YourAddress));
         Assert.Equal(DhcpMessageType.Nak, firstOwner!.Message.MessageType);
         Assert.Equal(DhcpMessageType.Ack, lateAck!.Message.MessageType);
@@ -91,8 +94,12 @@ public sealed class DhcpHostileNetworkTests : IAsyncLifetime
         var flooded = new HashSet<string>();
         for (var i = 0; i < 200; i++)
         {
-            var offer = await RespondAsync(Relayed(Discover($"02:00:00:00:{i >> 8:x2}:{i & 0xff:x2}", (uint)i), "port-1"));
-            flooded.Add(Text(offer!.Message.YourAddress));
+            // A second passes every ten DISCOVERs: offers past their grace are taken back for the flood's next MACs.
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            if (await RespondAsync(Relayed(Discover($"02:00:00:00:{i >> 8:x2}:{i & 0xff:x2}", (uint)i), "port-1")) is { } offer)
+            {
+                flooded.Add(Text(offer.Message.YourAddress));
+            }
         }
 
         var neighbour = await RespondAsync(Relayed(Discover("52:54:00:00:00:09", 7), "port-2"));
@@ -110,11 +117,45 @@ public sealed class DhcpHostileNetworkTests : IAsyncLifetime
         var offered = new HashSet<string>();
         for (var i = 0; i < 100; i++)
         {
-            offered.Add(Text((await RespondAsync(Relayed(Discover($"02:00:00:00:00:{i:x2}", (uint)i), $"port-{i}")))!.Message.YourAddress));
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            if (await RespondAsync(Relayed(Discover($"02:00:00:00:00:{i:x2}", (uint)i), $"port-{i}")) is { } offer)
+            {
+                offered.Add(Text(offer.Message.YourAddress));
+            }
         }
 
         // Half of eleven addresses: five may be held by offers, the other six stay for clients that complete.
         Assert.Equal(5, offered.Count);
+    }
+
+    [Fact]
+    public async Task A_rack_booting_at_once_past_its_share_is_offered_in_turns_and_no_machine_is_naked()
+    {
+        // Four offers per ingress (25% of eleven, at least four); eight machines on one segment power on together.
+        var rack = Enumerable.Range(0, 8).Select(i => $"52:54:00:00:03:{i:x2}").ToList();
+        var first = new Dictionary<string, DhcpReply?>();
+        foreach (var mac in rack)
+        {
+            first[mac] = await RespondAsync(Discover(mac));
+        }
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var acks = new List<DhcpMessageType>();
+        foreach (var (mac, offer) in first.Where(o => o.Value is not null))
+        {
+            acks.Add((await RespondAsync(Selecting(mac, offer!.Message.YourAddress)))!.Message.MessageType);
+        }
+        // The other four DISCOVER again, as a PXE ROM does after its first timeout.
+        _time.Advance(TimeSpan.FromSeconds(4));
+        foreach (var mac in rack.Where(m => first[m] is null))
+        {
+            var offer = await RespondAsync(Discover(mac));
+            Assert.NotNull(offer);
+            acks.Add((await RespondAsync(Selecting(mac, offer.Message.YourAddress)))!.Message.MessageType);
+        }
+
+        Assert.Equal(4, first.Values.Count(o => o is not null));
+        Assert.Equal(Enumerable.Repeat(DhcpMessageType.Ack, 8), acks);
+        Assert.Equal(8, (await Store.Leases.ListAsync()).Select(l => l.Addr).Distinct().Count());
     }
 
     [Fact]

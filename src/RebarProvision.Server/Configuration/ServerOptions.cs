@@ -21,6 +21,9 @@ public sealed class ServerOptions
     /// <summary>Seconds an OFFERed address is held for the client's REQUEST (short: offers are soft; see the DHCP server).</summary>
     public int DhcpOfferHoldSeconds { get; set; } = 15;
 
+    /// <summary>Seconds an offer is safe from being taken back for another client: a client's time to REQUEST it.</summary>
+    public int DhcpOfferGraceSeconds { get; set; } = 5;
+
     public int ProxyPort { get; set; } = 4011;
 
     /// <summary>0 switches TFTP off.</summary>

@@ -17,6 +17,7 @@ public static class Settings
         new(nameof(ServerOptions.DhcpInterfaces), "--dhcp-interfaces", "REBAR_DHCP_INTERFACES"),
         new(nameof(ServerOptions.DhcpPort), "--dhcp-port", "REBAR_DHCP_PORT"),
         new(nameof(ServerOptions.DhcpOfferHoldSeconds), "--dhcp-offer-hold-seconds", "REBAR_DHCP_OFFER_HOLD_SECONDS"),
+        new(nameof(ServerOptions.DhcpOfferGraceSeconds), "--dhcp-offer-grace-seconds", "REBAR_DHCP_OFFER_GRACE_SECONDS"),
         new(nameof(ServerOptions.ProxyPort), "--proxy-port", "REBAR_PROXY_PORT"),
         new(nameof(ServerOptions.TftpPort), "--tftp-port", "REBAR_TFTP_PORT"),
         new(nameof(ServerOptions.TftpMaxTransfersPerAddress), "--tftp-max-per-address", "REBAR_TFTP_MAX_PER_ADDRESS"),

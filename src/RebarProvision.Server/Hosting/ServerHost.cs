@@ -167,6 +167,7 @@ public static class ServerHost
             HttpPort = options.HttpPort,
             AdvertiseAddress = options.Advertise,
             OfferHoldSeconds = options.DhcpOfferHoldSeconds,
+            OfferGraceSeconds = options.DhcpOfferGraceSeconds,
         };
         var errors = dhcp.Validate().ToList();
         return errors.Count == 0 ? dhcp : throw new ConfigurationException("dhcp: " + string.Join("; ", errors));
