@@ -34,10 +34,11 @@ public sealed class DhcpServiceOptions
 
     /// <summary>
     /// Seconds an offer is safe from being taken back for another client (see <see cref="OfferPoolPercent"/>): the time
-    /// a client needs to REQUEST it. A PXE ROM collects offers for a few seconds before it REQUESTs; taking its offer
-    /// back sooner NAKs a machine of a booting rack for every machine behind it.
+    /// a client needs to REQUEST it, under load. Taking an offer back sooner NAKs the first machines of a booting rack
+    /// for the ones behind them. Longer is kinder to slow ROMs but slower to recover: on one segment a flood and a
+    /// rack cannot be told apart, and a fresh client after a flood waits this long for the flood's last offers.
     /// </summary>
-    public int OfferGraceSeconds { get; set; } = 5;
+    public int OfferGraceSeconds { get; set; } = 2;
 
     /// <summary>
     /// Percent of a subnet's range that unrequested offers may hold at once; beyond it the oldest offer is taken back

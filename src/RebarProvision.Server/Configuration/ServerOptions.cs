@@ -22,7 +22,7 @@ public sealed class ServerOptions
     public int DhcpOfferHoldSeconds { get; set; } = 15;
 
     /// <summary>Seconds an offer is safe from being taken back for another client: a client's time to REQUEST it.</summary>
-    public int DhcpOfferGraceSeconds { get; set; } = 5;
+    public int DhcpOfferGraceSeconds { get; set; } = 2;
 
     public int ProxyPort { get; set; } = 4011;
 
