@@ -24,6 +24,12 @@ public sealed class ApiToken : StoredObject
     /// </summary>
     public string? PasswordStamp { get; set; }
 
+    /// <summary>
+    /// For <see cref="Role.Machine"/> tokens: a digest of the machine's boot secret when the token was made. A reimage
+    /// or an explicit rotation gives the machine a new secret, and the token dies with the OS it was handed to.
+    /// </summary>
+    public string? MachineStamp { get; set; }
+
     public override IEnumerable<FieldError> Validate()
     {
         foreach (var error in Names.Check("id", Id))

@@ -235,4 +235,93 @@ public abstract class ApiContract : IAsyncLifetime
         var asAdmin = await (await (await Server.Api.GetAsync("params/root/password")).Expect(HttpStatusCode.OK)).JsonAsync();
         Assert.Equal(Secret, asAdmin["schema"]!["default"]!.GetValue<string>());
     }
+
+    [SkippableFact]
+    public async Task A_machine_token_survives_a_restart_but_not_a_reimage_by_a_bootenv_change_and_one_minted_after_works()
+    {
+        await SimulatedFleet.CreateLocalBootEnvAsync(Server.Api);
+        await SimulatedFleet.CreateAsync(Server.Api, 1);
+        await (await Server.Api.PostJsonAsync("bootenvs", """{"name":"installer-b","kernel":"vmlinuz-b"}""")).Expect(HttpStatusCode.Created);
+        var before = await AuthClients.MintAsync(Server.Api, """{"role":"machine","machine":"m1"}""");
+        await Server.StartAgainAsync();
+        await (await AsMachineAsync(before, "m1")).Expect(HttpStatusCode.OK);
+
+        await (await Server.Api.PatchJsonAsync("machines/m1", """[{"op":"replace","path":"/bootEnv","value":"installer-b"}]""")).Expect(HttpStatusCode.OK);
+
+        await ExpectReimagedRefusalAsync(before, "m1");
+        var after = await AuthClients.MintAsync(Server.Api, """{"role":"machine","machine":"m1"}""");
+        var script = await (await AsMachineAsync(after, "m1")).Expect(HttpStatusCode.OK);
+        Assert.Contains("vmlinuz-b", await script.Content.ReadAsStringAsync());
+    }
+
+    [SkippableFact]
+    public async Task A_machine_token_is_refused_once_a_rollout_reimages_its_machine_while_a_token_for_a_machine_left_out_still_works()
+    {
+        await SimulatedFleet.CreateLocalBootEnvAsync(Server.Api);
+        await SimulatedFleet.CreateAsync(Server.Api, 2);
+        var m1Token = await AuthClients.MintAsync(Server.Api, """{"role":"machine","machine":"m1"}""");
+        var m2Token = await AuthClients.MintAsync(Server.Api, """{"role":"machine","machine":"m2"}""");
+        await (await AsMachineAsync(m1Token, "m1")).Expect(HttpStatusCode.OK);
+
+        await (await Server.Api.PostJsonAsync("machines/reimage", """{"selector":{"names":["m1"]},"bootEnv":"installer"}""")).Expect(HttpStatusCode.Created);
+        // The rollout driver reimages in the background: wait until m1 is put into provisioning.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await (await Server.Api.GetAsync("machines/m1")).JsonAsync())["state"]!.GetValue<string>() != "provisioning")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the rollout did not put m1 into provisioning within 30 s");
+            await Task.Delay(100);
+        }
+
+        await ExpectReimagedRefusalAsync(m1Token, "m1");
+        await (await AsMachineAsync(m2Token, "m2")).Expect(HttpStatusCode.OK);
+        var after = await AuthClients.MintAsync(Server.Api, """{"role":"machine","machine":"m1"}""");
+        await (await AsMachineAsync(after, "m1")).Expect(HttpStatusCode.OK);
+    }
+
+    [SkippableFact]
+    public async Task A_machine_token_is_refused_once_the_machines_boot_secret_is_rotated()
+    {
+        await SimulatedFleet.CreateLocalBootEnvAsync(Server.Api);
+        await SimulatedFleet.CreateAsync(Server.Api, 1);
+        var before = await AuthClients.MintAsync(Server.Api, """{"role":"machine","machine":"m1"}""");
+        await (await AsMachineAsync(before, "m1")).Expect(HttpStatusCode.OK);
+
+        await (await Server.Api.PostJsonAsync("machines/m1/rotate-secret", "{}")).Expect(HttpStatusCode.OK);
+
+        await ExpectReimagedRefusalAsync(before, "m1");
+        using var machine = AuthClients.Bearer(Server, before);
+        await (await machine.PostJsonAsync("machines/m1/callback", """{"status":"failed","message":"from the old OS"}""")).Expect(HttpStatusCode.Unauthorized);
+        Assert.Equal("installed", (await (await Server.Api.GetAsync("machines/m1")).JsonAsync())["state"]!.GetValue<string>());
+        var after = await AuthClients.MintAsync(Server.Api, """{"role":"machine","machine":"m1"}""");
+        await (await AsMachineAsync(after, "m1")).Expect(HttpStatusCode.OK);
+    }
+
+    [SkippableFact]
+    public async Task A_machine_token_dies_with_its_machine_and_stays_dead_when_the_same_uuid_is_created_again()
+    {
+        await SimulatedFleet.CreateLocalBootEnvAsync(Server.Api);
+        var fleet = await SimulatedFleet.CreateAsync(Server.Api, 1);
+        var uuid = fleet.Uuids["m1"];
+        var token = await AuthClients.MintAsync(Server.Api, """{"role":"machine","machine":"m1"}""");
+        await (await AsMachineAsync(token, "m1")).Expect(HttpStatusCode.OK);
+
+        await (await Server.Api.DeleteAsync("machines/m1")).Expect(HttpStatusCode.OK);
+        var gone = await (await AsMachineAsync(token, "m1")).Expect(HttpStatusCode.Unauthorized);
+        Assert.Contains("no longer exists", (await gone.JsonAsync())["detail"]!.GetValue<string>());
+
+        // The same hardware found again: a new machine with the old uuid is a new install, not the token's.
+        await (await Server.Api.PostJsonAsync("machines", $$"""{"uuid":"{{uuid}}","name":"m1","bootEnv":"installer"}""")).Expect(HttpStatusCode.Created);
+        await ExpectReimagedRefusalAsync(token, "m1");
+    }
+
+    private Task<HttpResponseMessage> AsMachineAsync(string token, string machine) => AuthClients.AsMachineAsync(Server.Api.BaseAddress!, token, machine);
+
+    private async Task ExpectReimagedRefusalAsync(string token, string machine)
+    {
+        var refused = await (await AsMachineAsync(token, machine)).Expect(HttpStatusCode.Unauthorized);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        var detail = (await refused.JsonAsync())["detail"]!.GetValue<string>();
+        Assert.Contains($"earlier install of machine {machine}", detail);
+        Assert.Contains("mint a new one", detail);
+    }
 }

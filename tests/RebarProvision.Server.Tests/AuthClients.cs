@@ -55,6 +55,14 @@ public static class AuthClients
         return client;
     }
 
+    /// <summary>GET of a machine's boot script with <paramref name="token"/>, as the machine's OS fetches its files.</summary>
+    public static async Task<HttpResponseMessage> AsMachineAsync(Uri api, string token, string machine)
+    {
+        using var client = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(15) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await client.GetAsync($"machines/{machine}/render/ipxe");
+    }
+
     /// <summary>Mints a token as <paramref name="minter"/> and returns its one-time secret (<c>id.secret</c>).</summary>
     public static async Task<string> MintAsync(HttpClient minter, string json)
     {

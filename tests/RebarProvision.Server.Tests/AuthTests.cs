@@ -162,6 +162,31 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_tokens_stamps_are_kept_across_an_edit_and_cannot_be_rewritten_to_revive_it()
+    {
+        await SimulatedFleet.CreateLocalBootEnvAsync(_server.Api);
+        await SimulatedFleet.CreateAsync(_server.Api, 1);
+        var token = await AuthClients.MintAsync(_server.Api, """{"id":"m1-token","role":"machine","machine":"m1"}""");
+        using var machine = AuthClients.Bearer(_server, token);
+        var stored = await (await (await _server.Api.GetAsync("tokens/m1-token")).Expect(HttpStatusCode.OK)).JsonAsync();
+
+        var forged = stored.DeepClone();
+        forged["passwordStamp"] = "00000000000000000000000000000000";
+        var refused = await (await _server.Api.PutJsonAsync("tokens/m1-token", forged.ToJsonString())).Expect(HttpStatusCode.BadRequest);
+        Assert.Contains("passwordStamp", (await refused.JsonAsync())["errors"]!.AsObject().Select(e => e.Key));
+
+        // An edit that leaves the stamps out keeps them: the token still works, and still dies with the boot secret.
+        var edited = stored.DeepClone().AsObject();
+        edited.Remove("passwordStamp");
+        edited.Remove("machineStamp");
+        edited["meta"] = new JsonObject { ["rack"] = "r4" };
+        await (await _server.Api.PutJsonAsync("tokens/m1-token", edited.ToJsonString())).Expect(HttpStatusCode.OK);
+        await (await machine.GetAsync("machines/m1/render/ipxe")).Expect(HttpStatusCode.OK);
+        await (await _server.Api.PostJsonAsync("machines/m1/rotate-secret", "{}")).Expect(HttpStatusCode.OK);
+        await (await machine.GetAsync("machines/m1/render/ipxe")).Expect(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task Tokens_stop_working_when_they_expire_or_are_deleted()
     {
         // A wide window: on a loaded machine the mint itself can take seconds, and an expiry already past is refused.

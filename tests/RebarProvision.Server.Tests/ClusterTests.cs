@@ -88,6 +88,25 @@ public sealed class ClusterTests
     }
 
     [SkippableFact]
+    public async Task A_machine_token_minted_on_node_A_works_on_node_B_until_node_A_rotates_the_machines_boot_secret()
+    {
+        await using var cluster = await NodeCluster.StartAsync(2);
+        var (a, b) = (cluster.Nodes[0], cluster.Nodes[1]);
+        using var adminA = NodeCluster.Admin(a);
+        await SimulatedFleet.CreateLocalBootEnvAsync(adminA);
+        await SimulatedFleet.CreateAsync(adminA, 1);
+        var token = await AuthClients.MintAsync(adminA, """{"role":"machine","machine":"m1"}""");
+        var apiB = new Uri($"http://127.0.0.1:{b.ApiPort}/api/v1/");
+
+        // Node B derives the same stamp from the boot secret it opens with its copy of the params key.
+        await NodeCluster.EventuallyAsync(async () => (await AuthClients.AsMachineAsync(apiB, token, "m1")).StatusCode == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(5), "node-2 accepts a machine token minted on node-1");
+        await (await adminA.PostJsonAsync("machines/m1/rotate-secret", "{}")).Expect(HttpStatusCode.OK);
+        await NodeCluster.EventuallyAsync(async () => (await AuthClients.AsMachineAsync(apiB, token, "m1")).StatusCode == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(5), "node-2 refuses the machine token once node-1 rotated the machine's boot secret");
+    }
+
+    [SkippableFact]
     public async Task A_machine_created_through_node_A_gets_its_boot_script_from_node_B_within_a_second()
     {
         await using var cluster = await NodeCluster.StartAsync(2);

@@ -48,6 +48,17 @@ public sealed class SimulatedFleet
         return new SimulatedFleet(names, uuids);
     }
 
+    /// <summary>
+    /// A <c>local</c> bootenv (installed machines move to it) with a boot script to render, for tests whose machines
+    /// still fetch files once installed; a server with shipped content has one already (409).
+    /// </summary>
+    public static async Task CreateLocalBootEnvAsync(HttpClient api)
+    {
+        using var body = new StringContent("""{"name":"local","kernel":"vmlinuz-local"}""", Encoding.UTF8, "application/json");
+        using var response = await api.PostAsync("bootenvs", body);
+        Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict, $"POST bootenvs: {(int)response.StatusCode}");
+    }
+
     private static async Task<JsonNode> PostAsync(HttpClient api, string path, string json, HttpStatusCode expected = HttpStatusCode.Created)
     {
         using var body = new StringContent(json, Encoding.UTF8, "application/json");

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using RebarProvision.Model;
+using RebarProvision.Server.Boot;
 using RebarProvision.Server.Objects;
 
 namespace RebarProvision.Server.Auth;
@@ -14,10 +15,12 @@ public sealed class ApiTokens
 {
     private readonly ObjectCache _cache;
     private readonly TimeProvider _time;
+    private readonly BootSecrets _bootSecrets;
 
-    public ApiTokens(ObjectCache cache, TimeProvider time)
+    public ApiTokens(ObjectCache cache, BootSecrets bootSecrets, TimeProvider time)
     {
         _cache = cache;
+        _bootSecrets = bootSecrets;
         _time = time;
     }
 
@@ -34,9 +37,13 @@ public sealed class ApiTokens
 
     public static string HashOf(string secret) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
-    /// <summary>The principal of a valid, unexpired token; null for anything else.</summary>
-    public ClaimsPrincipal? Authenticate(string bearer)
+    /// <summary>
+    /// The principal of a valid, unexpired token; null for anything else. <paramref name="refusal"/> says why a token
+    /// whose secret is right is no longer good (only its holder can see that), and is null for a token that is not ours.
+    /// </summary>
+    public ClaimsPrincipal? Authenticate(string bearer, out string? refusal)
     {
+        refusal = null;
         var dot = bearer.LastIndexOf('.');
         if (dot <= 0 || _cache.Get<ApiToken>(bearer[..dot]) is not { SecretHash: { } stored } token)
         {
@@ -47,28 +54,57 @@ public sealed class ApiTokens
         {
             return null;
         }
-        if (token.ExpiresAt is { } expiry && expiry <= _time.GetUtcNow())
+        refusal = Refusal(token);
+        if (refusal is not null)
         {
             return null;
         }
         var role = token.Role;
-        if (token.User is not null)
+        if (token.User is not null && _cache.Get<User>(token.User) is { } user && role != Role.Machine && RoleRank.Of(user.Role) < RoleRank.Of(role))
         {
-            // A token dies with the user it was made for, and never outranks that user's current role.
-            if (_cache.Get<User>(token.User) is not { } user)
-            {
-                return null;
-            }
-            // Tokens made before stamps existed have none; every newer one dies with the password it was made under.
-            if (token.PasswordStamp is { } stamp && !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(stamp), Encoding.ASCII.GetBytes(PasswordStampOf(user))))
-            {
-                return null;
-            }
-            if (role != Role.Machine && RoleRank.Of(user.Role) < RoleRank.Of(role))
-            {
-                role = user.Role;
-            }
+            // A token never outranks its user's current role.
+            role = user.Role;
         }
         return RebarClaims.Principal($"token:{token.Id}", role, role == Role.Machine ? token.Machine : null);
     }
+
+    /// <summary>Why a token with the right secret is refused, in words for its holder; null when it is good.</summary>
+    private string? Refusal(ApiToken token)
+    {
+        if (token.ExpiresAt is { } expiry && expiry <= _time.GetUtcNow())
+        {
+            return $"token {token.Id} expired at {expiry:O}";
+        }
+        if (token.User is not null)
+        {
+            // A token dies with the user it was made for.
+            if (_cache.Get<User>(token.User) is not { } user)
+            {
+                return $"token {token.Id} belonged to user {token.User}, who no longer exists";
+            }
+            // Tokens made before stamps existed have none; every newer one dies with the password it was made under.
+            if (token.PasswordStamp is { } stamp && !SameStamp(stamp, PasswordStampOf(user)))
+            {
+                return $"token {token.Id} was made before user {user.Name}'s password changed; mint a new one";
+            }
+        }
+        if (token.Role == Role.Machine)
+        {
+            // Bound to the boot secret it was minted under: the OS a machine token was handed to must not keep it
+            // once the machine is reimaged (or deleted and discovered again). Unlike password stamps, a machine
+            // token without one is refused: nothing tells which install it was handed to.
+            if (token.Machine is null || _cache.Get<Machine>(token.Machine) is not { } machine)
+            {
+                return $"token {token.Id} was made for machine {token.Machine}, which no longer exists";
+            }
+            if (token.MachineStamp is not { } stamp || _bootSecrets.StampOf(machine) is not { } current || !SameStamp(stamp, current))
+            {
+                return $"token {token.Id} was made for an earlier install of machine {machine.Name}: its boot secret has changed since (reimage or rotate-secret); mint a new one";
+            }
+        }
+        return null;
+    }
+
+    private static bool SameStamp(string stamp, string current) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(stamp), Encoding.ASCII.GetBytes(current));
 }

@@ -7,7 +7,8 @@ namespace RebarProvision.Server.Auth;
 
 /// <summary>
 /// How users and tokens are read from API bodies: a user's <c>password</c> is write-only and is stored only as its
-/// hash; <c>passwordHash</c> and <c>secretHash</c> are written by the server alone, kept across a replace or patch.
+/// hash; <c>passwordHash</c>, <c>secretHash</c> and a token's stamps are written by the server alone, kept across a
+/// replace or patch.
 /// </summary>
 public static class CredentialInput
 {
@@ -47,7 +48,12 @@ public static class CredentialInput
                 }
                 break;
             case ApiToken token:
-                token.SecretHash = ServerWritten(token.SecretHash, (current as ApiToken)?.SecretHash, "secretHash", "create a new token instead");
+                var currentToken = current as ApiToken;
+                token.SecretHash = ServerWritten(token.SecretHash, currentToken?.SecretHash, "secretHash", "create a new token instead");
+                // The stamps bind a token to its user's password and its machine's install; an edit must not
+                // drop them (which would let the token outlive both) nor copy a newer one in (which would revive it).
+                token.PasswordStamp = ServerWritten(token.PasswordStamp, currentToken?.PasswordStamp, "passwordStamp", "create a new token instead");
+                token.MachineStamp = ServerWritten(token.MachineStamp, currentToken?.MachineStamp, "machineStamp", "create a new token instead");
                 break;
         }
         return value;

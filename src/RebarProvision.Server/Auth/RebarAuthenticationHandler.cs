@@ -103,9 +103,13 @@ public sealed class RebarAuthenticationHandler : AuthenticationHandler<Authentic
 
     private AuthenticateResult Bearer(string token)
     {
-        if (_tokens.Authenticate(token) is { } principal)
+        if (_tokens.Authenticate(token, out var refusal) is { } principal)
         {
             return Success(principal);
+        }
+        if (refusal is not null)
+        {
+            return AuthenticateResult.Fail(refusal);
         }
         if (_peers.IsValid(token))
         {

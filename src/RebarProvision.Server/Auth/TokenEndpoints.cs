@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using RebarProvision.Model;
 using RebarProvision.Server.Api;
+using RebarProvision.Server.Boot;
 using RebarProvision.Server.Objects;
 using RebarProvision.Server.Secrets;
 
@@ -33,12 +34,12 @@ public static class TokenEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
-    private static async Task<IResult> CreateAsync(CreateTokenRequest? body, HttpContext http, Inventory inventory, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(CreateTokenRequest? body, HttpContext http, Inventory inventory, BootSecrets bootSecrets, TimeProvider time, CancellationToken ct)
     {
         body ??= new CreateTokenRequest(null, null, null, null, null);
         var caller = RebarClaims.RoleOf(http.User);
         var role = body.Role ?? Role.Readonly;
-        string? machineUuid = null;
+        Machine? machine = null;
         if (role == Role.Machine)
         {
             if (RoleRank.Of(caller) < RoleRank.Of(Role.Operator))
@@ -49,7 +50,7 @@ public static class TokenEndpoints
             {
                 throw new ValidationFailedException("machine", "is required for a machine token");
             }
-            machineUuid = OwnMachineRequirement.FindMachine(inventory.Cache, body.Machine)?.Uuid
+            machine = OwnMachineRequirement.FindMachine(inventory.Cache, body.Machine)
                 ?? throw new ValidationFailedException("machine", $"machine '{body.Machine}' does not exist");
         }
         else if (body.Machine is not null)
@@ -78,7 +79,9 @@ public static class TokenEndpoints
             User = user,
             PasswordStamp = user is not null && inventory.Cache.Get<User>(user) is { } owner ? ApiTokens.PasswordStampOf(owner) : null,
             Role = role,
-            Machine = machineUuid,
+            Machine = machine?.Uuid,
+            MachineStamp = machine is null ? null : bootSecrets.StampOf(machine)
+                ?? throw new ValidationFailedException("machine", $"machine '{machine.Name}' has no boot secret this server can open; rotate it first"),
             ExpiresAt = expiresAt,
             SecretHash = hash,
             Meta = body.Meta ?? [],

@@ -22,7 +22,7 @@ public sealed class BootSecrets
     // per revision, so its plain text is remembered with that node and goes when the node does.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<JsonNode, Opened> _opened = new();
 
-    private sealed record Opened(string Uuid, string Plain);
+    private sealed record Opened(string Uuid, string Plain, string Stamp);
 
     public BootSecrets(SecureParams sealer)
     {
@@ -34,7 +34,17 @@ public sealed class BootSecrets
         _sealer.Seal(SealName(uuid), JsonValue.Create(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(SecretBytes))));
 
     /// <summary>The machine's secret in plain text; null when it has none, or it does not open (altered, moved, another key).</summary>
-    public string? Open(Machine machine)
+    public string? Open(Machine machine) => Opening(machine)?.Plain;
+
+    /// <summary>
+    /// What a machine's API tokens are bound to (<see cref="ApiToken.MachineStamp"/>): it changes whenever the boot
+    /// secret does, and is the same on every node and after every restart, because it is derived from the plain secret
+    /// (which every node holding the params key opens) rather than from its sealing, which differs per seal. An HMAC
+    /// keyed with the secret, so the stamp tells nothing about the secret; null when the secret does not open.
+    /// </summary>
+    public string? StampOf(Machine machine) => Opening(machine)?.Stamp;
+
+    private Opened? Opening(Machine machine)
     {
         if (machine.BootSecret is not { } sealedSecret)
         {
@@ -42,7 +52,7 @@ public sealed class BootSecrets
         }
         if (_opened.TryGetValue(sealedSecret, out var known) && known.Uuid == machine.Uuid)
         {
-            return known.Plain;
+            return known;
         }
         try
         {
@@ -50,8 +60,10 @@ public sealed class BootSecrets
             {
                 return null;
             }
-            _opened.AddOrUpdate(sealedSecret, new Opened(machine.Uuid, plain));
-            return plain;
+            var stamp = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.ASCII.GetBytes(plain), Encoding.UTF8.GetBytes($"api-token-stamp:{machine.Uuid}")).AsSpan(0, 16));
+            var opened = new Opened(machine.Uuid, plain, stamp);
+            _opened.AddOrUpdate(sealedSecret, opened);
+            return opened;
         }
         catch (CryptographicException)
         {
