@@ -187,6 +187,24 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_machine_token_without_a_stamp_from_before_the_binding_is_refused_as_no_install_can_be_told()
+    {
+        await SimulatedFleet.CreateLocalBootEnvAsync(_server.Api);
+        await SimulatedFleet.CreateAsync(_server.Api, 1);
+        var token = await AuthClients.MintAsync(_server.Api, """{"id":"old-m1","role":"machine","machine":"m1"}""");
+        await (await AuthClients.AsMachineAsync(_server.Api.BaseAddress!, token, "m1")).Expect(HttpStatusCode.OK);
+
+        // As a token minted by an older server reads back from the store: the same row without the stamp.
+        var inventory = _server.Service<Objects.Inventory>();
+        var stored = inventory.Cache.Get<Model.ApiToken>("old-m1")!.CloneAs<Model.ApiToken>();
+        stored.MachineStamp = null;
+        await inventory.UpdateAsync(stored, stored.Revision, "test");
+
+        var refused = await (await AuthClients.AsMachineAsync(_server.Api.BaseAddress!, token, "m1")).Expect(HttpStatusCode.Unauthorized);
+        Assert.Contains("mint a new one", (await refused.JsonAsync())["detail"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Tokens_stop_working_when_they_expire_or_are_deleted()
     {
         // A wide window: on a loaded machine the mint itself can take seconds, and an expiry already past is refused.
