@@ -44,36 +44,14 @@ var meters = meterServices.GetRequiredService<IMeterFactory>();
 if (args is ["--in-process", var countText, ..])
 {
     // The responder alone (no sockets): how many DISCOVER+REQUEST exchanges per second the store path sustains.
-    var count = int.Parse(countText, System.Globalization.CultureInfo.InvariantCulture);
     var metrics = new DhcpMetrics(meters);
+    using var listened = Environment.GetEnvironmentVariable("DHCP_PERF_LISTEN") == "1" ? new PacketTotals(metrics) : null;
     var responder = new DhcpResponder(store, new BootNothing(), new LoneNode(), new DhcpServiceOptions { Node = "perf" }, metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
-    var server = RebarProvision.Dhcp.DhcpOptionDefinition.TryParseAddress("10.97.0.1", out var s) ? s : 0;
-    var context = DhcpReceiveContext.Broadcast(server);
-    var next = -1;
-    var allocated = GC.GetTotalAllocatedBytes(true);
-    var clock = System.Diagnostics.Stopwatch.StartNew();
-    await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
-    {
-        int i;
-        while ((i = Interlocked.Increment(ref next)) < count)
-        {
-            var chaddr = new byte[16];
-            chaddr[0] = 2;
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(chaddr.AsSpan(2), i);
-            var discover = new RebarProvision.Dhcp.DhcpMessage { TransactionId = (uint)i, ClientHardwareAddress = chaddr };
-            discover.Options.SetByte(RebarProvision.Dhcp.DhcpOptionCode.MessageType, 1);
-            var offer = await responder.RespondAsync(discover, context) ?? throw new InvalidOperationException("no offer");
-            var request = new RebarProvision.Dhcp.DhcpMessage { TransactionId = (uint)i, ClientHardwareAddress = chaddr };
-            request.Options.SetByte(RebarProvision.Dhcp.DhcpOptionCode.MessageType, 3);
-            request.Options.SetAddress(RebarProvision.Dhcp.DhcpOptionCode.RequestedAddress, offer.Message.YourAddress);
-            request.Options.SetAddress(RebarProvision.Dhcp.DhcpOptionCode.ServerIdentifier, server);
-            if (await responder.RespondAsync(request, context) is null)
-            {
-                throw new InvalidOperationException("no ack");
-            }
-        }
-    })));
-    Console.WriteLine($"in-process: {count} exchanges in {clock.Elapsed.TotalSeconds:F2} s = {count / clock.Elapsed.TotalSeconds:F0}/s with {workers} workers on {store.Kind}, {(GC.GetTotalAllocatedBytes(true) - allocated) / count} bytes allocated per exchange");
+    var inProcessGcLog = Environment.GetEnvironmentVariable("DHCP_PERF_GC_LOG") == "1" ? GcLog.Start() : null;
+    using var inProcessAllocationLog = Environment.GetEnvironmentVariable("DHCP_PERF_ALLOC_LOG") == "1" ? new AllocationLog() : null;
+    await InProcessExchanges.RunAsync(responder, int.Parse(countText, System.Globalization.CultureInfo.InvariantCulture), workers, store.Kind.ToString());
+    inProcessGcLog?.Print();
+    inProcessAllocationLog?.Print();
     Directory.Delete(dataDirectory, recursive: true);
     return;
 }
