@@ -136,7 +136,7 @@ internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceO
     /// address is still assignable to it (see <see cref="LeaseMemory"/>).
     /// </summary>
     public bool TryRenewFromMemory(DhcpExchange x, uint address) =>
-        IsAssignable(x, address, x.Reservation) && _memory.TryRenew(address, x.Token, x.Now, x.Now.AddSeconds(x.LeaseSeconds));
+        IsAssignable(x, address, x.Reservation) && _memory.TryRenew(address, NewLease(x, address, LeaseState.Bound, x.Now.AddSeconds(x.LeaseSeconds)), x.Now);
 
     /// <summary>
     /// Writes the renewals answered from memory, once the store answers again. One that finds its address taken by
