@@ -135,7 +135,7 @@ internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceO
     /// While the store is unreachable: renews the client's lease from what this node remembers binding, when the
     /// address is still assignable to it (see <see cref="LeaseMemory"/>).
     /// </summary>
-    public bool TryRenewFromMemory(DhcpExchange x, uint address) =>
+    public bool TryRenewFromMemory(in DhcpExchange x, uint address) =>
         IsAssignable(x, address, x.Reservation) && _memory.TryRenew(address, NewLease(x, address, LeaseState.Bound, x.Now.AddSeconds(x.LeaseSeconds)), x.Now);
 
     /// <summary>
@@ -182,7 +182,7 @@ internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceO
     /// An address we may give this client: inside the subnet, not its network or broadcast address, not ours,
     /// not another MAC's reservation, and inside the active range unless it is the client's own reservation.
     /// </summary>
-    public static bool IsAssignable(DhcpExchange x, uint address, ReservationPlan? reservation)
+    public static bool IsAssignable(in DhcpExchange x, uint address, ReservationPlan? reservation)
     {
         var subnet = x.Subnet!;
         if (!subnet.Network.Contains(address) || address == x.Receive.ServerAddress || address == x.Receive.InterfaceAddress ||
@@ -238,7 +238,7 @@ internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceO
                         return candidate;
                     }
                 }
-                var start = subnet.Range.FirstAllowed(state.NextFreeCursor, a => !IsAssignable(x, a, null) || state.Offers.IsHeldForAnother(a, x.Token, x.Now));
+                var start = subnet.Range.FirstAllowed(state.NextFreeCursor, x, static (x, a) => !IsAssignable(x, a, null) || x.Subnet!.State.Offers.IsHeldForAnother(a, x.Token, x.Now));
                 IReadOnlyList<uint> unused = start is { } s
                     ? await store.Leases.FindUnusedAddressesAsync(subnet.Name, s, subnet.Range.Last, SubnetState.CandidateBatch, cancellationToken)
                     : [];
@@ -299,7 +299,7 @@ internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceO
         return true;
     }
 
-    private Lease NewLease(DhcpExchange x, uint address, LeaseState state, DateTimeOffset expires) => new()
+    private Lease NewLease(in DhcpExchange x, uint address, LeaseState state, DateTimeOffset expires) => new()
     {
         Addr = Ipv4Network.Format(address),
         Token = x.Token,

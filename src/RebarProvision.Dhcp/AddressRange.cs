@@ -11,11 +11,12 @@ public readonly record struct AddressRange(uint First, uint Last)
     /// The lowest address from <paramref name="from"/> on that <paramref name="isExcluded"/> does not rule out
     /// (reserved addresses, the server's own), or null past the end.
     /// </summary>
-    public uint? FirstAllowed(uint from, Func<uint, bool> isExcluded)
+    /// <remarks>The predicate gets <paramref name="state"/> rather than capturing it, so a search allocates no closure.</remarks>
+    public uint? FirstAllowed<TState>(uint from, TState state, Func<TState, uint, bool> isExcluded)
     {
         for (var a = (ulong)Math.Max(from, First); a <= Last; a++)
         {
-            if (!isExcluded((uint)a))
+            if (!isExcluded(state, (uint)a))
             {
                 return (uint)a;
             }

@@ -66,9 +66,9 @@ public sealed class AllocationPolicyTests
         var range = new AddressRange(10, 20);
         var reserved = new HashSet<uint> { 10, 11, 13 };
 
-        Assert.Equal(12u, range.FirstAllowed(10, reserved.Contains));
-        Assert.Equal(14u, range.FirstAllowed(13, reserved.Contains));
-        Assert.Null(range.FirstAllowed(21, reserved.Contains));
+        Assert.Equal(12u, range.FirstAllowed(10, reserved, static (r, a) => r.Contains(a)));
+        Assert.Equal(14u, range.FirstAllowed(13, reserved, static (r, a) => r.Contains(a)));
+        Assert.Null(range.FirstAllowed(21, reserved, static (r, a) => r.Contains(a)));
     }
 
     private sealed record Holder(string Name, uint Network, int Prefix);
