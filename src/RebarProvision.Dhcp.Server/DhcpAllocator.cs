@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using RebarProvision.Model;
 using RebarProvision.Store;
@@ -24,6 +25,7 @@ internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceO
     /// <see cref="DhcpServiceOptions.PersistOffers"/> the offer is claimed in the store as well.
     /// </summary>
     /// <param name="hint">The address the client asked for (option 50), if any.</param>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<(uint? Address, bool SharesFull)> OfferAsync(DhcpExchange x, uint? hint, CancellationToken cancellationToken)
     {
         var subnet = x.Subnet!;
@@ -92,6 +94,7 @@ internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceO
     /// the pool is dry. No address when no offer needs to go, when the one taken is no longer free, or (with
     /// <c>SharesFull</c>) when every offer that could go is still in its grace.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<OfferReclaim> TakeBackAsync(DhcpExchange x, bool poolDry, CancellationToken cancellationToken)
     {
         var subnet = x.Subnet!;
@@ -113,6 +116,7 @@ internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceO
     /// on this node, and claimed in the store (the claim is what decides).
     /// </summary>
     /// <returns>False when the REQUEST is to be NAKed.</returns>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> BindAsync(DhcpExchange x, uint address, CancellationToken cancellationToken)
     {
         var subnet = x.Subnet!;
@@ -197,6 +201,7 @@ internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceO
         return subnet.Range.Contains(address);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<uint?> PickHintAsync(DhcpExchange x, uint? hint, CancellationToken cancellationToken)
     {
         var subnet = x.Subnet!;
@@ -218,6 +223,7 @@ internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceO
     /// (<see cref="SubnetState.TakeCandidate"/>), so a DISCOVER costs a store query only once per handful; the
     /// REQUEST's claim still decides, so a candidate another node took meanwhile ends in a NAK, never a duplicate.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<uint?> PickNextFreeAsync(DhcpExchange x, CancellationToken cancellationToken)
     {
         var subnet = x.Subnet!;
@@ -264,6 +270,7 @@ internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceO
     }
 
     /// <summary>The longest-inactive lease is claimed in the store even for an offer: it would be everyone's pick otherwise.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<uint?> PickMostExpiredAsync(DhcpExchange x, CancellationToken cancellationToken)
     {
         var subnet = x.Subnet!;
@@ -279,6 +286,7 @@ internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceO
     }
 
     /// <summary>No other client holds the address now, and it is not quarantined after a DECLINE.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> IsFreeForAsync(DhcpExchange x, uint address, CancellationToken cancellationToken)
     {
         var current = await store.Leases.GetAsync(Ipv4Network.Format(address), cancellationToken);
@@ -287,6 +295,7 @@ internal sealed class DhcpAllocator(IStore store, IDhcpPeers peers, DhcpServiceO
     }
 
     /// <summary>Holds the address for the client's REQUEST (see <see cref="OfferAsync"/>).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> HoldAsync(DhcpExchange x, uint address, CancellationToken cancellationToken)
     {
         var expires = x.Now.AddSeconds(Math.Min(options.OfferHoldSeconds, x.LeaseSeconds));

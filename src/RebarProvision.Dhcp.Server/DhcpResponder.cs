@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using RebarProvision.Model;
 using RebarProvision.Store;
@@ -10,6 +11,12 @@ namespace RebarProvision.Dhcp.Server;
 /// and where it goes. Addresses are chosen and claimed by <see cref="DhcpAllocator"/>; unknown PXE machines are left
 /// to <see cref="IUnknownMachines"/>. No sockets here: <see cref="DhcpService"/> receives and sends.
 /// </summary>
+/// <remarks>
+/// The async methods here and in <see cref="DhcpAllocator"/> pool their state machines
+/// (<see cref="PoolingAsyncValueTaskMethodBuilder{TResult}"/>): a REQUEST waits for the store's claim through five of
+/// them, which otherwise left 700 bytes per exchange for the collector (tests/perf/dhcp/RESULTS.md). So a
+/// <see cref="RespondAsync"/> result is awaited (or read) once, as <see cref="DhcpService"/> does.
+/// </remarks>
 public sealed class DhcpResponder
 {
     private readonly IStore _store;
@@ -39,6 +46,7 @@ public sealed class DhcpResponder
         _exhausted = new ReportThrottle(time, TimeSpan.FromSeconds(10));
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<DhcpReply?> RespondAsync(DhcpMessage request, DhcpReceiveContext context, CancellationToken cancellationToken = default)
     {
         if (request.Operation != DhcpOperation.BootRequest || request.MessageType is DhcpMessageType.None)
@@ -60,6 +68,7 @@ public sealed class DhcpResponder
         return reply;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(DhcpReply? Reply, DhcpOutcome Outcome)> AnswerAsync(DhcpExchange x, CancellationToken cancellationToken)
     {
         if (x.Receive.ProxyPort)
@@ -103,6 +112,7 @@ public sealed class DhcpResponder
     public Task WriteRenewalsAsync(CancellationToken cancellationToken) => _allocator.WriteRenewalsAsync(_time.GetUtcNow(), cancellationToken);
 
     /// <summary>Proxy and unmanaged subnets: PXE clients get boot options without an address; everyone else silence.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(DhcpReply?, DhcpOutcome)> PxeOnlyAnswerAsync(DhcpExchange x, CancellationToken cancellationToken)
     {
         if (!x.Client.IsPxe)
@@ -121,6 +131,7 @@ public sealed class DhcpResponder
         return (null, DhcpOutcome.Ignored);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<DhcpReply?> PxeOnlyAsync(DhcpExchange x, DhcpMessageType type, CancellationToken cancellationToken)
     {
         var request = x.Request;
@@ -141,6 +152,7 @@ public sealed class DhcpResponder
             : DhcpReplies.Destination(request, reply, nak: false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(DhcpReply?, DhcpOutcome)> DiscoverAsync(DhcpExchange x, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
@@ -169,6 +181,7 @@ public sealed class DhcpResponder
         return (DhcpReplies.Destination(x.Request, reply, nak: false), DhcpOutcome.Offer);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(DhcpReply?, DhcpOutcome)> RequestAsync(DhcpExchange x, CancellationToken cancellationToken)
     {
         try
@@ -188,6 +201,7 @@ public sealed class DhcpResponder
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(DhcpReply?, DhcpOutcome)> RequestFromStoreAsync(DhcpExchange x, CancellationToken cancellationToken)
     {
         var request = x.Request;
@@ -236,6 +250,7 @@ public sealed class DhcpResponder
         return (await AckAsync(x, address, cancellationToken), DhcpOutcome.Ack);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<DhcpReply> AckAsync(DhcpExchange x, uint address, CancellationToken cancellationToken)
     {
         var reply = DhcpReplies.New(x.Request, DhcpMessageType.Ack, x.Receive);
@@ -247,6 +262,7 @@ public sealed class DhcpResponder
         return DhcpReplies.Destination(x.Request, reply, nak: false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<DhcpOutcome> DeclineAsync(DhcpExchange x, CancellationToken cancellationToken)
     {
         var address = x.Request.Options.GetAddress(DhcpOptionCode.RequestedAddress);
@@ -264,6 +280,7 @@ public sealed class DhcpResponder
         return DhcpOutcome.Declined;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<DhcpOutcome> ReleaseAsync(DhcpExchange x, CancellationToken cancellationToken)
     {
         var lease = await _store.Leases.GetAsync(Ipv4Network.Format(x.Request.ClientAddress), cancellationToken);
@@ -276,6 +293,7 @@ public sealed class DhcpResponder
     }
 
     /// <summary>RFC 2131 §3.4: configuration only; no lease, no lease time, sent to ciaddr.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<DhcpReply?> InformAsync(DhcpExchange x, CancellationToken cancellationToken)
     {
         var reply = DhcpReplies.New(x.Request, DhcpMessageType.Ack, x.Receive);
@@ -287,6 +305,7 @@ public sealed class DhcpResponder
     }
 
     /// <summary>Next server and boot file for PXE clients (DESIGN §4 step 3), when the unknown-machine policy lets them boot.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> AddBootOptionsAsync(DhcpMessage reply, DhcpExchange x, ReservationPlan? reservation, CancellationToken cancellationToken)
     {
         var client = x.Client;
