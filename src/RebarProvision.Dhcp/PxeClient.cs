@@ -13,6 +13,9 @@ public sealed record PxeClient(PxeClientClass Class, ushort? Architecture, strin
     public const ushort ArchEfiX64Http = 16;
     public const ushort ArchEfiArm64Http = 19;
 
+    /// <summary>A client that says nothing of its firmware: most requests, so one instance serves them all.</summary>
+    private static readonly PxeClient Unidentified = new(PxeClientClass.None, null, null, null);
+
     public bool IsPxe => Class is not PxeClientClass.None;
 
     /// <summary>Whether the client is arm64 firmware, for the machine's Arch.</summary>
@@ -48,7 +51,9 @@ public sealed record PxeClient(PxeClientClass Class, ushort? Architecture, strin
                 _ => PxeClientClass.Unsupported,
             };
         }
-        return new PxeClient(kind, arch, vendorClass, uuid);
+        return kind == PxeClientClass.None && arch is null && vendorClass is null && uuid is null
+            ? Unidentified
+            : new PxeClient(kind, arch, vendorClass, uuid);
     }
 
     /// <summary>
