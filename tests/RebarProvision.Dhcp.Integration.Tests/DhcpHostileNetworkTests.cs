@@ -248,7 +248,7 @@ public sealed class DhcpHostileNetworkTests : IAsyncLifetime
 
     private async Task<DhcpResponder> ResponderAsync()
     {
-        var discovery = await ServerDiscovery.CreateAsync(Store, _time);
+        var discovery = await ServerDiscovery.CreateAsync(Store, _time, _meters.Factory);
         _discoveries.Add(discovery);
         return new(Store, discovery, new LoneNode(), _options, _metrics, _time, _log);
     }

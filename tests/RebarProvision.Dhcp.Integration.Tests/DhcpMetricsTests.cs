@@ -39,7 +39,7 @@ public sealed class DhcpMetricsTests
             }
         });
         listener.Start();
-        using var discovery = await ServerDiscovery.CreateAsync(temp.Store, TimeProvider.System);
+        using var discovery = await ServerDiscovery.CreateAsync(temp.Store, TimeProvider.System, meters.Factory);
         var responder = new DhcpResponder(temp.Store, discovery, new LoneNode(), new DhcpServiceOptions(), metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
         var context = DhcpReceiveContext.Broadcast(Ip("10.0.0.1"));
 

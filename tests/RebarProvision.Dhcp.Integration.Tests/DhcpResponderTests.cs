@@ -455,7 +455,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     public async Task Discovered_machines_never_claimed_are_deleted_once_unchanged_for_the_discovery_expiry()
     {
         var inventory = await ServerDiscovery.InventoryAsync(Store, _time);
-        using var discovery = new RebarProvision.Server.Machines.Discovery(inventory, new RebarProvision.Server.Configuration.ServerOptions());
+        using var discovery = new RebarProvision.Server.Machines.Discovery(inventory, new RebarProvision.Server.Configuration.ServerOptions(), _meters.Factory);
         await discovery.FindOrDiscoverAsync("02:00:00:00:00:01");
         _time.Advance(TimeSpan.FromDays(6));
         await discovery.FindOrDiscoverAsync("02:00:00:00:00:02");
@@ -535,7 +535,7 @@ public sealed class DhcpResponderTests : IAsyncLifetime
     /// <summary>The responder as the server builds it, with the server's unknown-machine path (<see cref="ServerDiscovery"/>).</summary>
     private async Task<DhcpResponder> ResponderAsync(string policy = "discovery", int ratePerSecond = 20, int burst = 200, int maxUnclaimed = 1000)
     {
-        var discovery = await ServerDiscovery.CreateAsync(Store, _time, policy, ratePerSecond, burst, maxUnclaimed);
+        var discovery = await ServerDiscovery.CreateAsync(Store, _time, _meters.Factory, policy, ratePerSecond, burst, maxUnclaimed);
         _discoveries.Add(discovery);
         return new(Store, discovery, _peers, _options, _metrics, _time, NullLogger<DhcpResponder>.Instance);
     }

@@ -61,7 +61,7 @@ internal sealed class DhcpTestServer : IAsyncDisposable
             // start thread-pool threads from it, which would inherit the namespace. DhcpWarmUpTests covers it.
             var options = new DhcpServiceOptions { Interfaces = ["vs"], Node = "test", RefreshSeconds = 1, ProxyPort = 0, WarmUp = false };
             var served = store ?? temp.Store;
-            discovery = await ServerDiscovery.CreateAsync(temp.Store, TimeProvider.System);
+            discovery = await ServerDiscovery.CreateAsync(temp.Store, TimeProvider.System, meters.Factory);
             var metrics = meters.Dhcp();
             var responder = new DhcpResponder(served, discovery, new LoneNode(), options, metrics, TimeProvider.System, NullLogger<DhcpResponder>.Instance);
             var service = server.Enter(() =>

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using RebarProvision.Server.Boot;
 using RebarProvision.Server.Configuration;
 using RebarProvision.Server.Events;
@@ -11,8 +12,8 @@ namespace RebarProvision.Dhcp.Integration.Tests;
 /// <summary>The unknown-machine path the server runs (<see cref="Discovery"/> on the inventory and its object cache), on a test's store.</summary>
 internal static class ServerDiscovery
 {
-    public static async Task<Discovery> CreateAsync(IStore store, TimeProvider time, string policy = "discovery", int ratePerSecond = 20, int burst = 200, int maxUnclaimed = 1000) =>
-        new(await InventoryAsync(store, time), new ServerOptions { UnknownMachinePolicy = policy, DiscoveryRatePerSecond = ratePerSecond, DiscoveryBurst = burst, DiscoveryMaxUnclaimed = maxUnclaimed });
+    public static async Task<Discovery> CreateAsync(IStore store, TimeProvider time, IMeterFactory meters, string policy = "discovery", int ratePerSecond = 20, int burst = 200, int maxUnclaimed = 1000) =>
+        new(await InventoryAsync(store, time), new ServerOptions { UnknownMachinePolicy = policy, DiscoveryRatePerSecond = ratePerSecond, DiscoveryBurst = burst, DiscoveryMaxUnclaimed = maxUnclaimed }, meters);
 
     /// <summary>The inventory the server runs on the test's store, with its object cache loaded.</summary>
     public static async Task<Inventory> InventoryAsync(IStore store, TimeProvider time)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using System.Text;
 using RebarProvision.Model;
@@ -11,7 +12,8 @@ namespace RebarProvision.Server.Auth;
 /// successful check is remembered for a few minutes under an HMAC (with a key that lives only in this process) of
 /// the user, the password and the stored hash: changing the password or the hash forgets it at once. A name that
 /// is no user (or a user without a usable hash) costs the same key derivation as a wrong password, so the time of
-/// an answer does not tell which names exist.
+/// an answer does not tell which names exist. Every derivation a check costs is counted
+/// (<c>rebar_password_derivations_total</c>), decoys included.
 /// </summary>
 public sealed class PasswordCheck
 {
@@ -21,8 +23,17 @@ public sealed class PasswordCheck
     private readonly byte[] _processKey = RandomNumberGenerator.GetBytes(32);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _recent = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
+    private readonly Meter _meter;
+    private readonly Counter<long> _derivations;
 
-    public PasswordCheck(TimeProvider time) => _time = time;
+    /// <param name="meters">The host's meter factory: it owns the "RebarProvision.Auth" meter, which /metrics exports.</param>
+    public PasswordCheck(TimeProvider time, IMeterFactory meters)
+    {
+        _time = time;
+        _meter = meters.Create("RebarProvision.Auth");
+        _derivations = _meter.CreateCounter<long>(
+            "rebar_password_derivations", description: "PBKDF2 derivations of password checks, for real users and decoys alike");
+    }
 
     /// <summary>True when the password is right and was checked within the last few minutes (costs no derivation).</summary>
     public bool IsRemembered(User? user, string password) =>
@@ -33,6 +44,7 @@ public sealed class PasswordCheck
     {
         if (user is null || !PasswordHasher.IsWellFormed(user.PasswordHash))
         {
+            _derivations.Add(1);
             PasswordHasher.VerifyDecoy(password);
             return false;
         }
@@ -40,6 +52,7 @@ public sealed class PasswordCheck
         {
             return true;
         }
+        _derivations.Add(1);
         if (!PasswordHasher.Verify(password, user.PasswordHash))
         {
             return false;

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -8,8 +7,7 @@ namespace RebarProvision.Server.Auth;
 /// <summary>
 /// Local users' passwords as PBKDF2-HMAC-SHA256 hashes, stored as <c>pbkdf2-sha256$iterations$salt$hash</c> (salt and
 /// hash base64). 210,000 iterations is OWASP's 2023 floor for PBKDF2-SHA256; the count is kept in the hash so it
-/// can be raised without invalidating stored passwords. Every derivation is counted
-/// (<c>rebar_password_derivations_total</c>), decoys included.
+/// can be raised without invalidating stored passwords. <see cref="PasswordCheck"/> counts the derivations logins cost.
 /// </summary>
 public static class PasswordHasher
 {
@@ -18,10 +16,6 @@ public static class PasswordHasher
     private const string Scheme = "pbkdf2-sha256";
     private const int SaltBytes = 16;
     private const int HashBytes = 32;
-
-    private static readonly Meter Meter = new("RebarProvision.Auth");
-    private static readonly Counter<long> Derivations = Meter.CreateCounter<long>(
-        "rebar_password_derivations", description: "PBKDF2 password derivations, for real users and decoys alike");
 
     /// <summary>
     /// Checked in place of a user that does not exist: a well-formed hash of the same cost whose digest is random, so
@@ -75,9 +69,6 @@ public static class PasswordHasher
         return hash.Length > 0;
     }
 
-    private static byte[] Derive(string password, byte[] salt, int iterations, int length)
-    {
-        Derivations.Add(1);
-        return Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, length);
-    }
+    private static byte[] Derive(string password, byte[] salt, int iterations, int length) =>
+        Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, length);
 }

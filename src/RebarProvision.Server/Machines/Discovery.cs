@@ -20,10 +20,11 @@ public sealed class Discovery : IUnknownMachines, IDisposable
     private readonly Inventory _inventory;
     private readonly ServerOptions _options;
     private readonly TokenBucketRateLimiter _limiter;
-    private readonly Meter _meter = new("RebarProvision.Discovery");
+    private readonly Meter _meter;
     private readonly Counter<long> _refused;
 
-    public Discovery(Inventory inventory, ServerOptions options)
+    /// <param name="meters">The host's meter factory: it owns the "RebarProvision.Discovery" meter, which /metrics exports.</param>
+    public Discovery(Inventory inventory, ServerOptions options, IMeterFactory meters)
     {
         _inventory = inventory;
         _options = options;
@@ -35,6 +36,7 @@ public sealed class Discovery : IUnknownMachines, IDisposable
             QueueLimit = 0,
             AutoReplenishment = true,
         });
+        _meter = meters.Create("RebarProvision.Discovery");
         _refused = _meter.CreateCounter<long>("rebar_discovery_refused", description: "Unknown machines not discovered because discoveryMaxUnclaimed discovered machines wait to be claimed");
     }
 
@@ -109,9 +111,5 @@ public sealed class Discovery : IUnknownMachines, IDisposable
         return _inventory.Cache.CountMachines(MachineState.Discovered) < _options.DiscoveryMaxUnclaimed;
     }
 
-    public void Dispose()
-    {
-        _limiter.Dispose();
-        _meter.Dispose();
-    }
+    public void Dispose() => _limiter.Dispose();
 }
