@@ -1,19 +1,25 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace RebarProvision.Tftp.Tests;
 
-/// <summary>Sums the long counters one meter reports, by instrument name and tag values.</summary>
+/// <summary>
+/// A meter factory as a host builds it (AddMetrics), one per server, and the sums of the long counters reported on its
+/// meters, by instrument name and tag values: another server's measurements (or another test's) are not heard.
+/// </summary>
 public sealed class MetricsRecorder : IDisposable
 {
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<string, long> _totals = new();
 
-    public MetricsRecorder(Meter meter)
+    public MetricsRecorder()
     {
+        Meters = _services.GetRequiredService<IMeterFactory>();
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (ReferenceEquals(instrument.Meter, meter))
+            if (ReferenceEquals(instrument.Meter.Scope, Meters))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
@@ -32,5 +38,12 @@ public sealed class MetricsRecorder : IDisposable
     /// <summary>The total of "name" or of "name{tag=value}".</summary>
     public long this[string key] => _totals.GetValueOrDefault(key);
 
-    public void Dispose() => _listener.Dispose();
+    /// <summary>The factory to give the server.</summary>
+    public IMeterFactory Meters { get; }
+
+    public void Dispose()
+    {
+        _listener.Dispose();
+        _services.Dispose();
+    }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using RebarProvision.Testing;
 using RebarProvision.Tftp.Transport;
 
@@ -76,8 +77,9 @@ public sealed class TftpNamespaceFixture : IAsyncLifetime
     /// <summary>A server whose sockets all live in the server namespace; the caller runs and disposes it.</summary>
     public TftpServer StartServer(TftpServerOptions options, out MetricsRecorder metrics, ITftpFileSource? files = null, ILogger<TftpServer>? logger = null, TimeProvider? time = null)
     {
-        var server = new TftpServer(files ?? new DirectoryFileSource(Root), options with { SocketFactory = ServerSocket }, logger, time);
-        metrics = new MetricsRecorder(server.Meter);
+        metrics = new MetricsRecorder();
+        var server = new TftpServer(files ?? new DirectoryFileSource(Root), options with { SocketFactory = ServerSocket },
+            logger ?? NullLogger<TftpServer>.Instance, time ?? TimeProvider.System, metrics.Meters);
         server.Start();
         return server;
     }

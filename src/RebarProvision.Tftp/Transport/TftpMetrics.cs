@@ -2,17 +2,14 @@ using System.Diagnostics.Metrics;
 
 namespace RebarProvision.Tftp.Transport;
 
-/// <summary>The server's instruments on the "RebarProvision.Tftp" meter (DESIGN §10).</summary>
-internal sealed class TftpMetrics : IDisposable
+/// <summary>The server's instruments on the "RebarProvision.Tftp" meter (DESIGN §10); the factory owns the meter.</summary>
+internal sealed class TftpMetrics
 {
     public const string MeterName = "RebarProvision.Tftp";
 
-    private readonly bool _ownsMeter;
-
-    public TftpMetrics(IMeterFactory? factory, Func<int> activeTransfers)
+    public TftpMetrics(IMeterFactory factory, Func<int> activeTransfers)
     {
-        _ownsMeter = factory is null;
-        Meter = factory?.Create(MeterName) ?? new Meter(MeterName);
+        Meter = factory.Create(MeterName);
         Transfers = Meter.CreateCounter<long>("rebar_tftp_transfers", description: "Transfers ended, by outcome (completed, timeout, unanswered, client_error, refused, failed, stopped)");
         Bytes = Meter.CreateCounter<long>("rebar_tftp_bytes", "By", "DATA payload bytes sent, retransmissions included");
         Retransmits = Meter.CreateCounter<long>("rebar_tftp_retransmits", description: "Packets sent again after a timeout or a gap");
@@ -33,12 +30,4 @@ internal sealed class TftpMetrics : IDisposable
     public void Transfer(string outcome) => Transfers.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void Error(string reason) => Errors.Add(1, new KeyValuePair<string, object?>("reason", reason));
-
-    public void Dispose()
-    {
-        if (_ownsMeter)
-        {
-            Meter.Dispose();
-        }
-    }
 }

@@ -3,7 +3,6 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace RebarProvision.Tftp.Transport;
 
@@ -35,13 +34,14 @@ public sealed class TftpServer : IAsyncDisposable
     private int _activeTransfers;
     private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public TftpServer(ITftpFileSource files, TftpServerOptions options, ILogger<TftpServer>? logger = null, TimeProvider? time = null, IMeterFactory? meterFactory = null)
+    /// <param name="meters">The host's meter factory: it owns the "RebarProvision.Tftp" meter (a test's own factory gives it a meter no other test shares).</param>
+    public TftpServer(ITftpFileSource files, TftpServerOptions options, ILogger<TftpServer> logger, TimeProvider time, IMeterFactory meters)
     {
         _files = files;
         _options = options;
-        _logger = logger ?? (ILogger)NullLogger.Instance;
-        _time = time ?? TimeProvider.System;
-        _metrics = new TftpMetrics(meterFactory, () => Volatile.Read(ref _activeTransfers));
+        _logger = logger;
+        _time = time;
+        _metrics = new TftpMetrics(meters, () => Volatile.Read(ref _activeTransfers));
         _drained.SetResult();
     }
 
@@ -50,9 +50,6 @@ public sealed class TftpServer : IAsyncDisposable
 
     /// <summary>Transfers running now, requests being answered included.</summary>
     public int ActiveTransfers => Volatile.Read(ref _activeTransfers);
-
-    /// <summary>The meter the counters live on, to tell this server's measurements apart.</summary>
-    public Meter Meter => _metrics.Meter;
 
     public void Start()
     {
@@ -159,7 +156,6 @@ public sealed class TftpServer : IAsyncDisposable
         await _stopping.CancelAsync();
         _listener?.Dispose();
         await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
-        _metrics.Dispose();
         _stopping.Dispose();
     }
 

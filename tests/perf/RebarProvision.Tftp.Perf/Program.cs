@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using RebarProvision.Tftp.Perf;
 using RebarProvision.Tftp.Transport;
 
@@ -10,7 +13,9 @@ switch (args.FirstOrDefault())
 {
     case "serve":
         // Every load client shares the client namespace's one address, so the per-address cap is lifted to the total.
-        await using (var server = new TftpServer(new DirectoryFileSource(args[1]), new TftpServerOptions { Endpoint = IPEndPoint.Parse(args[2]), MaxTransfersPerAddress = 1000 }))
+        await using (var meters = new ServiceCollection().AddMetrics().BuildServiceProvider())
+        await using (var server = new TftpServer(new DirectoryFileSource(args[1]), new TftpServerOptions { Endpoint = IPEndPoint.Parse(args[2]), MaxTransfersPerAddress = 1000 },
+            NullLogger<TftpServer>.Instance, TimeProvider.System, meters.GetRequiredService<IMeterFactory>()))
         {
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
