@@ -19,12 +19,13 @@ public sealed class ResilientStore : IStore
     private readonly ResiliencePipeline _retry;
     private readonly CircuitBreakerStateProvider _circuit = new();
 
-    public ResilientStore(IStore inner, ResilientStoreOptions? options = null, TimeProvider? time = null)
+    /// <param name="options">The timeouts, retries and circuit breaker thresholds (the host uses the defaults).</param>
+    /// <param name="time">The clock of timeouts, retry delays and the circuit's break.</param>
+    public ResilientStore(IStore inner, ResilientStoreOptions options, TimeProvider time)
     {
         _inner = inner;
-        options ??= new ResilientStoreOptions();
         var transient = new PredicateBuilder().Handle<Exception>(IsTransient);
-        _guard = new ResiliencePipelineBuilder { TimeProvider = time ?? TimeProvider.System }
+        _guard = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 ShouldHandle = transient,
@@ -36,7 +37,7 @@ public sealed class ResilientStore : IStore
             })
             .AddTimeout(options.Timeout)
             .Build();
-        _retry = new ResiliencePipelineBuilder { TimeProvider = time ?? TimeProvider.System }
+        _retry = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = transient,

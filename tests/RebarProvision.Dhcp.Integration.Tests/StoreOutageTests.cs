@@ -18,7 +18,7 @@ public sealed class StoreOutageTests
     {
         // A real PostgreSQL store behind the real resilience seam, pointed at a loopback port where nothing listens:
         // every call is refused, the circuit opens, and the responder meets StoreUnavailableException.
-        await using var unreachable = new ResilientStore(new PostgresStore("Host=127.0.0.1;Port=1;Username=rebar;Database=rebar;Timeout=2"));
+        await using var unreachable = new ResilientStore(new PostgresStore("Host=127.0.0.1;Port=1;Username=rebar;Database=rebar;Timeout=2"), new ResilientStoreOptions(), TimeProvider.System);
         var logger = new ListLogger<DhcpService>();
         await using var server = await DhcpTestServer.StartAsync("o", "10.88.0.1/24", "10.88.0.2/24", unreachable, logger);
         using var counts = new PacketCounts(server.Metrics);

@@ -5,7 +5,7 @@ public sealed class ResilientSqliteStoreTests : StoreContract
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("rebar-store-").FullName;
 
-    protected override Task<IStore> OpenAsync() => Task.FromResult<IStore>(new ResilientStore(new SqliteStore(_directory)));
+    protected override Task<IStore> OpenAsync() => Task.FromResult<IStore>(new ResilientStore(new SqliteStore(_directory), new ResilientStoreOptions(), TimeProvider.System));
 
     public override async Task DisposeAsync()
     {

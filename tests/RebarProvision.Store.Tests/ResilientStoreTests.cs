@@ -22,7 +22,7 @@ public sealed class ResilientStoreTests : IAsyncLifetime
         // Nothing listens on loopback port 1: every connection is refused, a transient error.
         await using var store = new ResilientStore(
             new PostgresStore("Host=127.0.0.1;Port=1;Timeout=2"),
-            new ResilientStoreOptions { MinimumThroughput = 3, RetryAttempts = 0 });
+            new ResilientStoreOptions { MinimumThroughput = 3, RetryAttempts = 0 }, TimeProvider.System);
 
         for (var i = 0; i < 3; i++)
         {
@@ -67,7 +67,7 @@ public sealed class ResilientStoreTests : IAsyncLifetime
     [Fact]
     public async Task Conflicts_pass_through_and_do_not_count_against_the_database()
     {
-        await using var store = new ResilientStore(new SqliteStore(_directory), new ResilientStoreOptions { MinimumThroughput = 2 });
+        await using var store = new ResilientStore(new SqliteStore(_directory), new ResilientStoreOptions { MinimumThroughput = 2 }, TimeProvider.System);
         await store.MigrateAsync();
         await store.Objects.CreateAsync(new Profile { Name = "p" });
 
@@ -83,7 +83,7 @@ public sealed class ResilientStoreTests : IAsyncLifetime
     public async Task A_transient_read_error_is_retried()
     {
         var flaky = new FlakyStore(new SqliteStore(_directory));
-        await using var store = new ResilientStore(flaky, new ResilientStoreOptions { RetryAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(1) });
+        await using var store = new ResilientStore(flaky, new ResilientStoreOptions { RetryAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(1) }, TimeProvider.System);
         await store.MigrateAsync();
         var before = flaky.Calls;
         flaky.FailNext = 2;

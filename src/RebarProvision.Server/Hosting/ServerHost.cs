@@ -35,7 +35,7 @@ public static class ServerHost
         KeyFile.CreateOwnerOnlyFolder(options.DataDir);
         // Resilience wraps the store at this one seam (DESIGN §7): timeouts, retries with jitter, a circuit breaker.
         var kind = StoreFactory.ParseKind(options.Store);
-        IStore store = new ResilientStore(StoreFactory.Create(kind, kind == StoreKind.Postgres ? options.Postgres! : options.DataDir));
+        IStore store = new ResilientStore(StoreFactory.Create(kind, kind == StoreKind.Postgres ? options.Postgres! : options.DataDir), new ResilientStoreOptions(), TimeProvider.System);
         try
         {
             return await BuildOnAsync(store, options, logger, cancellationToken);
@@ -75,7 +75,7 @@ public static class ServerHost
         builder.Services.AddApiAccess();
         var tokens = new MachineTokens(MachineTokens.LoadOrCreateKey(options.DataDir), bootSecrets, TimeProvider.System);
         builder.Services.AddSingleton(tokens);
-        builder.Services.AddSingleton(new BootRenderer(new TemplateSandbox(cache, tokens.Issue)));
+        builder.Services.AddSingleton(new BootRenderer(new TemplateSandbox(cache, tokens.Issue, RenderLimits.Default)));
         builder.Services.AddSingleton<Discovery>();
         builder.Services.AddSingleton<IUnknownMachines>(sp => sp.GetRequiredService<Discovery>());
         builder.Services.AddSingleton<MachineLifecycle>();
