@@ -99,7 +99,7 @@ public sealed class DhcpService : BackgroundService
         {
             try
             {
-                await DhcpWarmUp.RunAsync(_options, _logger, cancellationToken);
+                await DhcpWarmUp.RunAsync(_options, Path.GetTempPath(), _logger, cancellationToken);
                 await DhcpWarmUp.ReadStoreAsync(_store, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

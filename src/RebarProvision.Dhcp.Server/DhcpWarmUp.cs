@@ -31,7 +31,7 @@ internal static class DhcpWarmUp
     /// <summary>How long the JIT must stay idle after a round for the path to count as compiled.</summary>
     private static readonly TimeSpan Settled = TimeSpan.FromMilliseconds(250);
 
-    /// <param name="scratchParent">Where the scratch store's directory goes (the system's temporary directory if null).</param>
+    /// <param name="scratchParent">Where the scratch store's directory goes (the service: the system's temporary directory).</param>
     /// <remarks>
     /// With tiered compilation a method is first compiled quickly, then, once called often enough, again in the
     /// background with full optimisation (and profile data): rounds repeat, each followed by a pause, until a round
@@ -39,12 +39,12 @@ internal static class DhcpWarmUp
     /// the storm (where it cost 1.7 s of CPU on two cores, tests/perf/dhcp/RESULTS.md).
     /// </remarks>
     /// <returns>How many exchanges of the first round ended in an ACK.</returns>
-    public static async Task<int> RunAsync(DhcpServiceOptions options, ILogger logger, CancellationToken cancellationToken, string? scratchParent = null)
+    public static async Task<int> RunAsync(DhcpServiceOptions options, string scratchParent, ILogger logger, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var directory = scratchParent is null
-            ? Directory.CreateTempSubdirectory("rebar-dhcp-warm-up-")
-            : Directory.CreateDirectory(Path.Combine(scratchParent, "rebar-dhcp-warm-up-" + Guid.NewGuid().ToString("N")));
+        // Owner-only, as Directory.CreateTempSubdirectory makes it: the parent may be a shared /tmp.
+        var directory = Directory.CreateDirectory(Path.Combine(scratchParent, "rebar-dhcp-warm-up-" + Guid.NewGuid().ToString("N")),
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var answered = 0;
         try
         {

@@ -19,7 +19,7 @@ public sealed class DhcpWarmUpTests
             var served = new DhcpMetrics(server.Service<System.Diagnostics.Metrics.IMeterFactory>());
             served.Packet(DhcpMessageType.Discover, DhcpOutcome.Offer);
 
-            var answered = await DhcpWarmUp.RunAsync(new DhcpServiceOptions { Node = "n1" }, NullLogger.Instance, CancellationToken.None, parent);
+            var answered = await DhcpWarmUp.RunAsync(new DhcpServiceOptions { Node = "n1" }, parent, NullLogger.Instance, CancellationToken.None);
 
             Assert.Equal(DhcpWarmUp.Exchanges, answered);
             Assert.Empty(Directory.EnumerateFileSystemEntries(parent));
