@@ -26,13 +26,14 @@ public sealed class TemplateSandbox
 
     /// <param name="templates">Where <c>template "name"</c> and <c>include "name"</c> look.</param>
     /// <param name="issueToken">Issues the machine-scoped callback token that <c>token</c> returns. Rendered output
-    /// is cached, so the token should be stable for a machine revision (e.g. an HMAC of uuid and revision).</param>
-    /// <param name="limits">The budget of one render; <see cref="RenderLimits.Default"/> when null.</param>
-    public TemplateSandbox(ITemplateSource templates, Func<Machine, string>? issueToken = null, RenderLimits? limits = null)
+    /// is cached, so the token should be stable for a machine revision (e.g. an HMAC of uuid and revision). Null where
+    /// nothing is rendered for a machine (a syntax check): <c>token</c> then fails the render.</param>
+    /// <param name="limits">The budget of one render: <see cref="RenderLimits.Default"/> in the server.</param>
+    public TemplateSandbox(ITemplateSource templates, Func<Machine, string>? issueToken, RenderLimits limits)
     {
         Templates = templates;
         _issueToken = issueToken;
-        Limits = limits ?? RenderLimits.Default;
+        Limits = limits;
         _builtins = CreateBuiltins();
     }
 

@@ -24,7 +24,7 @@ public sealed class BootRendererTests
     {
         var templates = ContentFolder.LoadTemplates();
         templates.Add("shared-meta-data", "instance-id: {{ machine.uuid }}\nlocal-hostname: {{ machine.name }}\n");
-        return (new BootRenderer(new TemplateSandbox(templates, m => "tok")), templates);
+        return (new BootRenderer(new TemplateSandbox(templates, m => "tok", RenderLimits.Default)), templates);
     }
 
     [Fact]
@@ -208,7 +208,7 @@ public sealed class BootRendererTests
             everyoneAsked.Wait(TimeSpan.FromSeconds(30));
             Thread.Sleep(300);
             return "tok";
-        });
+        }, RenderLimits.Default);
         var renderer = new BootRenderer(sandbox);
         var bootEnv = Installer();
         bootEnv.Templates[0].Contents = "token {{ token }}\n";

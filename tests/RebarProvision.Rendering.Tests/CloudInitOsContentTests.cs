@@ -14,7 +14,7 @@ public sealed class CloudInitOsContentTests
 {
     private const string Uuid = "3f1c8a52-7d0e-4b8e-9c1a-2f6d5e4b3a21";
 
-    private static BootRenderer Renderer() => new(new TemplateSandbox(ContentFolder.LoadTemplates(), m => "tok-" + m.Uuid[..8]));
+    private static BootRenderer Renderer() => new(new TemplateSandbox(ContentFolder.LoadTemplates(), m => "tok-" + m.Uuid[..8], RenderLimits.Default));
 
     private static BootEnv Load(string name) => ContentFolder.LoadBootEnv(Path.Combine(ContentFolder.Root, "bootenvs", name + ".yaml"));
 

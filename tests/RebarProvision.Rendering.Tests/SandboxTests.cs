@@ -6,7 +6,7 @@ namespace RebarProvision.Rendering.Tests;
 public sealed class SandboxTests
 {
     private static TemplateSandbox Sandbox(InMemoryTemplates? templates = null, RenderLimits? limits = null) =>
-        new(templates ?? new InMemoryTemplates(), machine => $"tok-{machine.Uuid}", limits);
+        new(templates ?? new InMemoryTemplates(), machine => $"tok-{machine.Uuid}", limits ?? RenderLimits.Default);
 
     private static RenderException Fails(Func<string> render, TimeSpan within)
     {

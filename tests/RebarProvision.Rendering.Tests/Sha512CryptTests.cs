@@ -31,7 +31,7 @@ public sealed class Sha512CryptTests
     [Fact]
     public void The_template_helper_hashes_with_a_given_or_a_fresh_salt()
     {
-        var sandbox = new TemplateSandbox(new InMemoryTemplates());
+        var sandbox = new TemplateSandbox(new InMemoryTemplates(), issueToken: null, RenderLimits.Default);
         Assert.Equal(Sha512Crypt.Hash("password", "saltsalt"), sandbox.Render("t", "{{ sha512crypt \"password\" \"saltsalt\" }}", Samples.Context()));
         var fresh = sandbox.Render("t", "{{ sha512crypt \"password\" }}", Samples.Context());
         Assert.Matches(@"^\$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}$", fresh);

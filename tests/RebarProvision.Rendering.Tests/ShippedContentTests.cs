@@ -15,7 +15,7 @@ public sealed class ShippedContentTests
 
     public static TheoryData<string> BootEnvNames() => new(Shipped);
 
-    private static BootRenderer Renderer() => new(new TemplateSandbox(ContentFolder.LoadTemplates(), m => "tok-" + m.Uuid[..8]));
+    private static BootRenderer Renderer() => new(new TemplateSandbox(ContentFolder.LoadTemplates(), m => "tok-" + m.Uuid[..8], RenderLimits.Default));
 
     private static MachineRenderContext Context(BootEnv bootEnv)
     {
@@ -46,7 +46,7 @@ public sealed class ShippedContentTests
     public void Every_shipped_template_parses()
     {
         var templates = ContentFolder.LoadTemplates();
-        var sandbox = new TemplateSandbox(templates);
+        var sandbox = new TemplateSandbox(templates, issueToken: null, RenderLimits.Default);
         foreach (var file in Directory.GetFiles(Path.Combine(ContentFolder.Root, "templates"), "*.tmpl"))
         {
             var name = Path.GetFileNameWithoutExtension(file);

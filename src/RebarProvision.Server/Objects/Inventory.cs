@@ -32,7 +32,7 @@ public sealed class Inventory
         _cache = cache;
         _secrets = secrets;
         _time = time;
-        _syntax = new TemplateSandbox(cache);
+        _syntax = new TemplateSandbox(cache, issueToken: null, RenderLimits.Default);
     }
 
     public ObjectCache Cache => _cache;

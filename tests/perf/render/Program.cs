@@ -42,7 +42,7 @@ var contexts = Enumerable.Range(0, Machines).Select(i =>
 Console.WriteLine($"{Environment.ProcessorCount} cores, {Machines} machines, {seconds:0.#} s per case");
 foreach (var cached in new[] { false, true })
 {
-    var renderer = new BootRenderer(new TemplateSandbox(templates, m => "token-" + m.Uuid), cached ? 20_000 : 0);
+    var renderer = new BootRenderer(new TemplateSandbox(templates, m => "token-" + m.Uuid, RenderLimits.Default), cached ? 20_000 : 0);
     Measure(cached, "iPXE script", i => renderer.RenderBootScript(contexts[i % Machines], BootLoader.Ipxe));
     Measure(cached, "cloud-init user-data", i => renderer.RenderMachineFile(contexts[i % Machines], $"machines/{contexts[i % Machines].Machine.Uuid}/user-data"));
 }
