@@ -77,6 +77,8 @@ var starting = System.Diagnostics.Stopwatch.StartNew();
 await service.StartAsync(CancellationToken.None);
 var startedIn = starting.Elapsed;
 var jitAtStart = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+// What serving costs, apart from start-up and the warm-up: allocation, collections and their pause from here on.
+var servingFrom = (Allocated: GC.GetTotalAllocatedBytes(precise: true), Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration());
 var gcLog = Environment.GetEnvironmentVariable("DHCP_PERF_GC_LOG") == "1" ? GcLog.Start() : null;
 using var allocationLog = Environment.GetEnvironmentVariable("DHCP_PERF_ALLOC_LOG") == "1" ? new AllocationLog() : null;
 Console.WriteLine($"dhcp-perf: serving {cidr} ({start} - {end}) on {iface} with {store.Kind}, {options.ReceiveThreads} receive threads, started (with the warm-up) in {startedIn.TotalMilliseconds:F0} ms");
@@ -92,7 +94,8 @@ gcLog?.Print();
 allocationLog?.Print();
 var leases = await store.Leases.ListAsync("perf");
 Console.WriteLine($"dhcp-perf: received={packets.Received} answered={packets.Answered} dropped={packets.Dropped} leases={leases.Count} bound={leases.Count(l => l.State == LeaseState.Bound)} " +
-    $"allocated={GC.GetTotalAllocatedBytes() / Math.Max(1, packets.Received)} bytes/datagram gc={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} gc-pause={GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms " +
+    $"allocated={(GC.GetTotalAllocatedBytes(precise: true) - servingFrom.Allocated) / Math.Max(1, packets.Received)} bytes/datagram while serving, " +
+    $"gc={GC.CollectionCount(0) - servingFrom.Gen0}/{GC.CollectionCount(1) - servingFrom.Gen1}/{GC.CollectionCount(2) - servingFrom.Gen2} gc-pause={(GC.GetTotalPauseDuration() - servingFrom.Pause).TotalMilliseconds:F0} ms while serving " +
     $"jit-while-serving={System.Runtime.JitInfo.GetCompiledMethodCount() - jitAtStart.Item1} methods in {(System.Runtime.JitInfo.GetCompilationTime() - jitAtStart.Item2).TotalMilliseconds:F0} ms");
 Directory.Delete(dataDirectory, recursive: true);
 
