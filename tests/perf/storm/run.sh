@@ -146,6 +146,8 @@ C
   for _ in $(seq 50); do S curl -s -o /dev/null http://10.95.0.1:8091/ && break; sleep 0.1; done
   ip netns exec "$cli" "$storm" run --interface vc --machines "$machines" --arch "$arch" --window "$window" \
     --ramp "$ramp" --deadline "$deadline" --label dnsmasq+nginx --server-pid "$dnsmasq" --server-pid "$nginx" --json "$work/peer-$1.json" || true
+  # A peer that died during the run leaves a table of timeouts; say why.
+  for p in "$dnsmasq" "$nginx"; do kill -0 "$p" 2>/dev/null || { echo "stand-in process $p exited early:"; tail -5 "$work/dnsmasq.out" "$work/dnsmasq.log" "$work/nginx.out" 2>/dev/null; }; done
   stop_servers
 }
 
